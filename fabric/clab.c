@@ -27,6 +27,8 @@
 
 #define CLAB_FILE_MAX	(4 * 1024 * 1024)
 #define CLAB_BINDS_MAX	64
+#define CLAB_MERGE_DEPTH	8	/* "<<" inside "<<" inside ... */
+#define CLAB_MERGE_VISITS	1024	/* mappings merged in for one lookup */
 
 struct clab_ctx {
 	const char		*path;
@@ -35,54 +37,87 @@ struct clab_ctx {
 	yaml_node_t		*defaults;
 	yaml_node_t		*kinds;
 	int			 nerrors;
+	int			 merge_bad;	/* reported once */
 };
 
 struct clab_bind {
 	char		*src;		/* resolved */
-	const char	*dst;
+	const char	*dst;		/* "/etc/frr/:ro" */
+	size_t		 dstlen;	/* without options and trailing '/' */
 	int		 line;
 };
 
 static void	 cerr(struct clab_ctx *, const yaml_node_t *, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
+static void	 cerr_line(struct clab_ctx *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
 static void	 cwarn(struct clab_ctx *, const yaml_node_t *, const char *,
 		    ...) __attribute__((__format__ (printf, 3, 4)));
+static void	 cwarn_line(struct clab_ctx *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+
+static int
+line_of(const yaml_node_t *n)
+{
+	return n != NULL ? (int)n->start_mark.line + 1 : 0;
+}
+
+/* "FILE:LINE: error: ...", or "FILE: error: ..." where no line is known. */
+static void
+vreport(struct clab_ctx *ctx, int line, const char *level, const char *fmt,
+    va_list ap)
+{
+	char	msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		log_warnx("%s:%d: %s: %s", ctx->path, line, level, msg);
+	else
+		log_warnx("%s: %s: %s", ctx->path, level, msg);
+}
 
 static void
 cerr(struct clab_ctx *ctx, const yaml_node_t *n, const char *fmt, ...)
 {
-	char	msg[512];
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vreport(ctx, line_of(n), "error", fmt, ap);
 	va_end(ap);
-	if (n != NULL)
-		log_warnx("%s:%zu: error: %s", ctx->path,
-		    n->start_mark.line + 1, msg);
-	else
-		log_warnx("%s: error: %s", ctx->path, msg);
+	ctx->nerrors++;
+}
+
+static void
+cerr_line(struct clab_ctx *ctx, int line, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vreport(ctx, line, "error", fmt, ap);
+	va_end(ap);
 	ctx->nerrors++;
 }
 
 static void
 cwarn(struct clab_ctx *ctx, const yaml_node_t *n, const char *fmt, ...)
 {
-	char	msg[512];
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vreport(ctx, line_of(n), "warning", fmt, ap);
 	va_end(ap);
-	log_warnx("%s:%zu: warning: %s", ctx->path,
-	    n != NULL ? n->start_mark.line + 1 : 0, msg);
 	ctx->topo->nwarnings++;
 }
 
-static int
-line_of(const yaml_node_t *n)
+static void
+cwarn_line(struct clab_ctx *ctx, int line, const char *fmt, ...)
 {
-	return n != NULL ? (int)n->start_mark.line + 1 : 0;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vreport(ctx, line, "warning", fmt, ap);
+	va_end(ap);
+	ctx->topo->nwarnings++;
 }
 
 static yaml_node_t *
@@ -101,13 +136,17 @@ yscalar(const yaml_node_t *n)
 
 /*
  * Looks KEY up in MAP, following YAML merge keys ("<<: *anchor"), which
- * libyaml leaves to the application.
+ * libyaml leaves to the application.  An anchor can be merged into itself
+ * ("r1: &r1 {<<: *r1}"), and merges can fan out: both are bounded.
  */
 static yaml_node_t *
-map_get(struct clab_ctx *ctx, yaml_node_t *map, const char *key)
+map_get_r(struct clab_ctx *ctx, yaml_node_t *map, const char *key,
+    int depth, int *visits)
 {
 	yaml_node_pair_t	*p;
+	yaml_node_item_t	*it;
 	yaml_node_t		*k, *v, *found = NULL, *merge = NULL;
+	yaml_node_t		*mergekey = NULL;
 
 	if (map == NULL || map->type != YAML_MAPPING_NODE)
 		return NULL;
@@ -119,22 +158,38 @@ map_get(struct clab_ctx *ctx, yaml_node_t *map, const char *key)
 			continue;
 		if (strcmp(yscalar(k), key) == 0)
 			found = v;
-		else if (strcmp(yscalar(k), "<<") == 0)
+		else if (strcmp(yscalar(k), "<<") == 0) {
 			merge = v;
+			mergekey = k;
+		}
 	}
 	if (found != NULL || merge == NULL)
 		return found;
-	if (merge->type == YAML_MAPPING_NODE)
-		return map_get(ctx, merge, key);
-	if (merge->type == YAML_SEQUENCE_NODE) {
-		yaml_node_item_t *it;
-
-		for (it = merge->data.sequence.items.start;
-		    it < merge->data.sequence.items.top; it++)
-			if ((found = map_get(ctx, ynode(ctx, *it), key)) != NULL)
-				return found;
+	if (depth == CLAB_MERGE_DEPTH || ++*visits > CLAB_MERGE_VISITS) {
+		if (!ctx->merge_bad)
+			cerr(ctx, mergekey, "merge keys ('<<') nest too deeply "
+			    "or merge a mapping into itself");
+		ctx->merge_bad = 1;
+		return NULL;
 	}
+	if (merge->type == YAML_MAPPING_NODE)
+		return map_get_r(ctx, merge, key, depth + 1, visits);
+	if (merge->type != YAML_SEQUENCE_NODE)
+		return NULL;
+	for (it = merge->data.sequence.items.start;
+	    it < merge->data.sequence.items.top; it++)
+		if ((found = map_get_r(ctx, ynode(ctx, *it), key, depth + 1,
+		    visits)) != NULL)
+			return found;
 	return NULL;
+}
+
+static yaml_node_t *
+map_get(struct clab_ctx *ctx, yaml_node_t *map, const char *key)
+{
+	int	visits = 0;
+
+	return map_get_r(ctx, map, key, 0, &visits);
 }
 
 /* A scalar property, or NULL with an error if it is there but not one. */
@@ -245,6 +300,24 @@ is_file(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The destination of "src:/dst/:ro" without options and trailing '/'. */
+static size_t
+bind_dstlen(const char *dst)
+{
+	size_t	len = strcspn(dst, ":");
+
+	while (len > 1 && dst[len - 1] == '/')
+		len--;
+	return len;
+}
+
+static int
+bind_dst_is(const struct clab_bind *b, const char *target)
+{
+	return b->dstlen == strlen(target) &&
+	    strncmp(b->dst, target, b->dstlen) == 0;
+}
+
 /* Adds the binds of one level, a later one replacing the same target. */
 static void
 binds_add_level(struct clab_ctx *ctx, yaml_node_t *seq,
@@ -254,6 +327,7 @@ binds_add_level(struct clab_ctx *ctx, yaml_node_t *seq,
 	yaml_node_t		*e;
 	const char		*s, *colon;
 	char			 src[PATH_MAX];
+	size_t			 dstlen;
 	int			 i;
 
 	if (seq == NULL)
@@ -276,8 +350,10 @@ binds_add_level(struct clab_ctx *ctx, yaml_node_t *seq,
 		}
 		memcpy(src, s, colon - s);
 		src[colon - s] = '\0';
+		dstlen = bind_dstlen(colon + 1);
 		for (i = 0; i < *nb; i++)
-			if (strcmp(b[i].dst, colon + 1) == 0)
+			if (b[i].dstlen == dstlen &&
+			    strncmp(b[i].dst, colon + 1, dstlen) == 0)
 				break;
 		if (i == *nb) {
 			if (*nb == CLAB_BINDS_MAX) {
@@ -288,30 +364,21 @@ binds_add_level(struct clab_ctx *ctx, yaml_node_t *seq,
 			(*nb)++;
 		} else
 			free(b[i].src);
-		b[i].src = resolve_path(ctx, src);
+		if ((b[i].src = resolve_path(ctx, src)) == NULL)
+			fatal("resolve_path");
 		b[i].dst = colon + 1;
+		b[i].dstlen = dstlen;
 		b[i].line = line_of(e);
 	}
 }
 
-static int
-bind_target_is(const char *dst, const char *target)
-{
-	size_t	len = strlen(target);
-
-	/* "/etc/frr", "/etc/frr/", "/etc/frr:ro" */
-	return strncmp(dst, target, len) == 0 &&
-	    (dst[len] == '\0' || dst[len] == ':' ||
-	    (dst[len] == '/' && (dst[len + 1] == '\0' || dst[len + 1] == ':')));
-}
-
 static void
-set_frr_file(struct clab_ctx *ctx, yaml_node_t *where, char **slot,
-    const char *path, const char *what)
+set_frr_file(struct clab_ctx *ctx, struct clab_node *cn, int line,
+    char **slot, const char *path, const char *what)
 {
 	if (!is_file(path)) {
-		cerr(ctx, where, "%s '%s' does not exist or is not a file",
-		    what, path);
+		cerr_line(ctx, line, "node '%s': %s '%s' does not exist or is "
+		    "not a file", cn->name, what, path);
 		return;
 	}
 	free(*slot);
@@ -319,57 +386,63 @@ set_frr_file(struct clab_ctx *ctx, yaml_node_t *where, char **slot,
 		fatal("strdup");
 }
 
+/* A directory bound onto /etc/frr gives frr.conf and daemons if it has them. */
+static void
+bind_frr_dir(struct clab_ctx *ctx, struct clab_node *cn,
+    const struct clab_bind *b)
+{
+	char	path[PATH_MAX];
+	int	r;
+
+	if (!is_dir(b->src)) {
+		cerr_line(ctx, b->line, "node '%s': bind source directory '%s' "
+		    "does not exist", cn->name, b->src);
+		return;
+	}
+	r = snprintf(path, sizeof(path), "%s/frr.conf", b->src);
+	if (r >= 0 && (size_t)r < sizeof(path) && is_file(path))
+		set_frr_file(ctx, cn, b->line, &cn->frr_conf, path, "frr.conf");
+	r = snprintf(path, sizeof(path), "%s/daemons", b->src);
+	if (r >= 0 && (size_t)r < sizeof(path) && is_file(path))
+		set_frr_file(ctx, cn, b->line, &cn->frr_daemons, path,
+		    "daemons file");
+}
+
 /*
  * Finds the FRR configuration of a node among its binds: a directory bound
  * onto /etc/frr, or single files onto /etc/frr/frr.conf and
- * /etc/frr/daemons.  Other binds cannot apply to a namespace: warn.
+ * /etc/frr/daemons.  As in a container, a file bound inside the directory
+ * shows through it whatever the order, so files are applied last.  Other
+ * binds cannot apply to a namespace: warn.
  */
 static int
-node_binds(struct clab_ctx *ctx, struct clab_node *cn, yaml_node_t *node,
-    yaml_node_t *bindsnode, struct clab_bind *b, int nb)
+node_binds(struct clab_ctx *ctx, struct clab_node *cn, struct clab_bind *b,
+    int nb)
 {
-	char	 path[PATH_MAX];
 	int	 i, frr = 0;
 
 	for (i = 0; i < nb; i++) {
-		yaml_node_t	*where = bindsnode;
-
-		if (b[i].src == NULL)
-			fatal("resolve_path");
-		if (bind_target_is(b[i].dst, "/etc/frr")) {
+		if (bind_dst_is(&b[i], "/etc/frr")) {
 			frr = 1;
-			if (!is_dir(b[i].src)) {
-				log_warnx("%s:%d: error: node '%s': bind "
-				    "source directory '%s' does not exist",
-				    ctx->path, b[i].line, cn->name, b[i].src);
-				ctx->nerrors++;
-				continue;
-			}
-			snprintf(path, sizeof(path), "%s/frr.conf", b[i].src);
-			if (is_file(path))
-				set_frr_file(ctx, where, &cn->frr_conf, path,
-				    "frr.conf");
-			snprintf(path, sizeof(path), "%s/daemons", b[i].src);
-			if (is_file(path))
-				set_frr_file(ctx, where, &cn->frr_daemons,
-				    path, "daemons file");
-		} else if (bind_target_is(b[i].dst, "/etc/frr/frr.conf")) {
-			frr = 1;
-			set_frr_file(ctx, where, &cn->frr_conf, b[i].src,
-			    "bind source");
-		} else if (bind_target_is(b[i].dst, "/etc/frr/daemons")) {
-			frr = 1;
-			set_frr_file(ctx, where, &cn->frr_daemons, b[i].src,
-			    "bind source");
-		} else {
-			log_warnx("%s:%d: warning: node '%s': bind onto '%s' "
-			    "is ignored: namespace nodes share the host's "
-			    "file system", ctx->path, b[i].line, cn->name,
+			bind_frr_dir(ctx, cn, &b[i]);
+		} else if (!bind_dst_is(&b[i], "/etc/frr/frr.conf") &&
+		    !bind_dst_is(&b[i], "/etc/frr/daemons"))
+			cwarn_line(ctx, b[i].line, "node '%s': bind onto "
+			    "'%.*s' is ignored: namespace nodes share the "
+			    "host's file system", cn->name, (int)b[i].dstlen,
 			    b[i].dst);
-			ctx->topo->nwarnings++;
+	}
+	for (i = 0; i < nb; i++) {
+		if (bind_dst_is(&b[i], "/etc/frr/frr.conf")) {
+			frr = 1;
+			set_frr_file(ctx, cn, b[i].line, &cn->frr_conf,
+			    b[i].src, "bind source");
+		} else if (bind_dst_is(&b[i], "/etc/frr/daemons")) {
+			frr = 1;
+			set_frr_file(ctx, cn, b[i].line, &cn->frr_daemons,
+			    b[i].src, "bind source");
 		}
 	}
-	(void)node;
 	return frr;
 }
 
@@ -457,7 +530,8 @@ image_is_frr(const char *image)
 }
 
 static void
-node_kind(struct clab_ctx *ctx, struct clab_node *cn, yaml_node_t *node)
+node_kind(struct clab_ctx *ctx, struct clab_node *cn, yaml_node_t *key,
+    yaml_node_t *node)
 {
 	yaml_node_t	*v = map_get(ctx, node, "kind");
 	const char	*kind;
@@ -465,7 +539,7 @@ node_kind(struct clab_ctx *ctx, struct clab_node *cn, yaml_node_t *node)
 	if (v == NULL)
 		v = map_get(ctx, ctx->defaults, "kind");
 	if (v == NULL) {
-		cerr(ctx, node, "node '%s' has no kind (set 'kind' on the "
+		cerr(ctx, key, "node '%s' has no kind (set 'kind' on the "
 		    "node or in topology.defaults)", cn->name);
 		return;
 	}
@@ -528,7 +602,7 @@ node_startup_config(struct clab_ctx *ctx, struct clab_node *cn,
 	}
 	if ((p = resolve_path(ctx, yscalar(v))) == NULL)
 		fatal("resolve_path");
-	set_frr_file(ctx, v, &cn->frr_conf, p, "startup-config");
+	set_frr_file(ctx, cn, line_of(v), &cn->frr_conf, p, "startup-config");
 	free(p);
 }
 
@@ -549,17 +623,17 @@ parse_node(struct clab_ctx *ctx, struct clab_node *cn, yaml_node_t *key,
 		return;
 	} else
 		check_node_keys(ctx, cn->name, node);
-	node_kind(ctx, cn, node);
+	node_kind(ctx, cn, key, node);
 	bn = inherit(ctx, node, cn->kind_name, "image");
-	image = yscalar(bn);
-	if (image != NULL && (cn->image = strdup(image)) == NULL)
+	if (bn != NULL && (image = yscalar(bn)) == NULL)
+		cerr(ctx, bn, "node '%s': 'image' must be a string", cn->name);
+	else if (bn != NULL && (cn->image = strdup(image)) == NULL)
 		fatal("strdup");
 	binds_add_level(ctx, map_get(ctx, ctx->defaults, "binds"), b, &nb);
 	binds_add_level(ctx, map_get(ctx, map_get(ctx, ctx->kinds,
 	    cn->kind_name), "binds"), b, &nb);
-	bn = map_get(ctx, node, "binds");
-	binds_add_level(ctx, bn, b, &nb);
-	frr = node_binds(ctx, cn, node, bn != NULL ? bn : key, b, nb);
+	binds_add_level(ctx, map_get(ctx, node, "binds"), b, &nb);
+	frr = node_binds(ctx, cn, b, nb);
 	for (i = 0; i < nb; i++)
 		free(b[i].src);
 	if (frr || image_is_frr(cn->image))
@@ -570,7 +644,7 @@ parse_node(struct clab_ctx *ctx, struct clab_node *cn, yaml_node_t *key,
 }
 
 static void
-parse_nodes(struct clab_ctx *ctx, yaml_node_t *nodes)
+parse_nodes(struct clab_ctx *ctx, yaml_node_t *topo, yaml_node_t *nodes)
 {
 	struct clab_topo	*t = ctx->topo;
 	yaml_node_pair_t	*p;
@@ -579,8 +653,8 @@ parse_nodes(struct clab_ctx *ctx, yaml_node_t *nodes)
 	int			 n, dup;
 
 	if (nodes == NULL || nodes->type != YAML_MAPPING_NODE) {
-		cerr(ctx, nodes, "topology.nodes must be a mapping of node "
-		    "names to nodes");
+		cerr(ctx, nodes != NULL ? nodes : topo, "topology.nodes must "
+		    "be a mapping of node names to nodes");
 		return;
 	}
 	n = nodes->data.mapping.pairs.top - nodes->data.mapping.pairs.start;
@@ -803,7 +877,7 @@ parse_mgmt(struct clab_ctx *ctx, yaml_node_t *root)
 {
 	yaml_node_t	*mgmt = map_get(ctx, root, "mgmt"), *v;
 	const char	*subnet;
-	char		 addr[20], *slash;
+	char		 addr[20], *slash, *end;
 	struct in_addr	 a;
 	long		 plen;
 
@@ -821,8 +895,9 @@ parse_mgmt(struct clab_ctx *ctx, yaml_node_t *root)
 		return;
 	}
 	*slash = '\0';
-	plen = strtol(slash + 1, NULL, 10);
-	if (inet_pton(AF_INET, addr, &a) != 1 || plen < 8 || plen > 29) {
+	plen = strtol(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, addr, &a) != 1 || slash[1] < '0' ||
+	    slash[1] > '9' || *end != '\0' || plen < 8 || plen > 29) {
 		cerr(ctx, v, "mgmt.ipv4-subnet '%s' must be A.B.C.D/LEN with "
 		    "LEN 8 to 29", subnet);
 		return;
@@ -887,7 +962,7 @@ parse_top(struct clab_ctx *ctx, yaml_node_t *root)
 	}
 	ctx->defaults = map_get(ctx, topo, "defaults");
 	ctx->kinds = map_get(ctx, topo, "kinds");
-	parse_nodes(ctx, map_get(ctx, topo, "nodes"));
+	parse_nodes(ctx, topo, map_get(ctx, topo, "nodes"));
 	parse_links(ctx, map_get(ctx, topo, "links"));
 }
 
@@ -911,6 +986,26 @@ open_topo(const char *path)
 	return fp;
 }
 
+/*
+ * libyaml notices an unclosed bracket or a bad indentation only where the
+ * next thing fails to parse: name the line where the construct began too.
+ */
+static void
+load_error(struct clab_ctx *ctx, const yaml_parser_t *parser)
+{
+	char	where[64] = "";
+
+	if (parser->context != NULL &&
+	    parser->context_mark.line != parser->problem_mark.line)
+		snprintf(where, sizeof(where), " that starts at line %zu",
+		    parser->context_mark.line + 1);
+	log_warnx("%s:%zu:%zu: error: YAML: %s%s%s%s", ctx->path,
+	    parser->problem_mark.line + 1, parser->problem_mark.column + 1,
+	    parser->problem != NULL ? parser->problem : "syntax error",
+	    parser->context != NULL ? " " : "",
+	    parser->context != NULL ? parser->context : "", where);
+}
+
 static int
 load_doc(struct clab_ctx *ctx, FILE *fp)
 {
@@ -921,12 +1016,7 @@ load_doc(struct clab_ctx *ctx, FILE *fp)
 	yaml_parser_set_input_file(&parser, fp);
 	ok = yaml_parser_load(&parser, &ctx->doc);
 	if (!ok) {
-		log_warnx("%s:%zu:%zu: error: YAML: %s%s%s", ctx->path,
-		    parser.problem_mark.line + 1,
-		    parser.problem_mark.column + 1,
-		    parser.problem ? parser.problem : "syntax error",
-		    parser.context ? " " : "",
-		    parser.context ? parser.context : "");
+		load_error(ctx, &parser);
 		ctx->nerrors++;
 	}
 	yaml_parser_delete(&parser);
