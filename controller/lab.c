@@ -668,55 +668,96 @@ lab_deploy(struct lab *lab, int reconfigure)
 	return 0;
 }
 
-/* Lists the pids whose network namespace is the one at /run/netns/NS. */
-static int
-ns_pids(const char *ns, pid_t *pids, int max)
+/* The namespaces of a lab, as the (device, inode) pairs /proc shows. */
+struct ns_keys {
+	dev_t	dev[CLAB_NODES_MAX + 1];
+	ino_t	ino[CLAB_NODES_MAX + 1];
+	int	n;
+};
+
+static void
+ns_keys_of(struct lab *lab, struct ns_keys *k)
 {
 	char		 path[PATH_MAX];
-	struct stat	 nst, pst, self;
+	struct stat	 st, self;
+	int		 i;
+
+	k->n = 0;
+	if (stat("/proc/self/ns/net", &self) == -1)
+		fatal("/proc/self/ns/net");
+	for (i = 0; i <= lab->topo->nnodes; i++) {
+		snprintf(path, sizeof(path), "/run/netns/%s",
+		    i < lab->topo->nnodes ? lab->ns[i] : lab->mgmt_ns);
+		if (stat(path, &st) == -1)
+			continue;
+		if (st.st_ino == self.st_ino && st.st_dev == self.st_dev) {
+			log_warnx("%s is this process's own namespace: not "
+			    "stopping anything in it", path);
+			continue;
+		}
+		k->dev[k->n] = st.st_dev;
+		k->ino[k->n++] = st.st_ino;
+	}
+}
+
+/*
+ * Sends sig to every process whose network namespace is one of the lab's
+ * (sig 0 only counts them); returns how many there are.
+ */
+static int
+ns_signal(const struct ns_keys *k, int sig)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
 	struct dirent	*de;
 	DIR		*d;
-	int		 n = 0;
+	int		 i, n = 0;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	if (stat(path, &nst) == -1 || stat("/proc/self/ns/net", &self) == -1)
+	if (k->n == 0 || (d = opendir("/proc")) == NULL)
 		return 0;
-	if (nst.st_ino == self.st_ino && nst.st_dev == self.st_dev) {
-		log_warnx("%s is this process's own namespace: not killing "
-		    "anything in it", path);
-		return 0;
-	}
-	if ((d = opendir("/proc")) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL && n < max) {
+	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-		if (stat(path, &pst) == 0 && pst.st_ino == nst.st_ino &&
-		    pst.st_dev == nst.st_dev)
-			pids[n++] = (pid_t)atoi(de->d_name);
+		if (stat(path, &st) == -1)
+			continue;
+		for (i = 0; i < k->n; i++)
+			if (st.st_ino == k->ino[i] && st.st_dev == k->dev[i])
+				break;
+		if (i == k->n)
+			continue;
+		n++;
+		if (sig != 0)
+			kill((pid_t)atoi(de->d_name), sig);
 	}
 	closedir(d);
 	return n;
 }
 
-/* Stops everything running in the namespace: TERM, then KILL after 3 s. */
+/* Stops everything running in the lab: TERM, then KILL after 3 s. */
 static void
-ns_kill_all(const char *ns)
+lab_kill_all(struct lab *lab)
 {
-	pid_t	pids[512];
-	int	i, n, round;
+	struct ns_keys	*k;
+	int		 round;
 
-	for (round = 0; round < 31; round++) {
-		if ((n = ns_pids(ns, pids, 512)) == 0)
-			return;
-		for (i = 0; i < n; i++)
-			if (round == 0 || round == 30)
-				kill(pids[i], round == 30 ? SIGKILL : SIGTERM);
-		usleep(100 * 1000);
+	if ((k = malloc(sizeof(*k))) == NULL)
+		fatal("malloc");
+	ns_keys_of(lab, k);
+	if (ns_signal(k, SIGTERM) > 0) {
+		for (round = 0; round < 150; round++) {
+			usleep(20 * 1000);
+			if (ns_signal(k, 0) == 0)
+				break;
+		}
+		if (round == 150 && ns_signal(k, SIGKILL) > 0) {
+			usleep(100 * 1000);
+			if ((round = ns_signal(k, 0)) > 0)
+				log_warnx("lab '%s': %d processes survive "
+				    "SIGKILL", lab->topo->name, round);
+		}
 	}
-	if ((n = ns_pids(ns, pids, 512)) > 0)
-		log_warnx("namespace %s: %d processes survive SIGKILL", ns, n);
+	free(k);
 }
 
 static void
@@ -765,14 +806,13 @@ lab_destroy(struct lab *lab)
 		log_warnx("destroying a lab needs root (network namespaces)");
 		return -1;
 	}
+	lab_kill_all(lab);
 	for (i = 0; i <= lab->topo->nnodes; i++) {
 		const char *ns = i < lab->topo->nnodes ? lab->ns[i] :
 		    lab->mgmt_ns;
 
-		if (!lab_ns_exists(ns))
-			continue;
-		ns_kill_all(ns);
-		sb_printf(&b, "netns del %s\n", ns);
+		if (lab_ns_exists(ns))
+			sb_printf(&b, "netns del %s\n", ns);
 	}
 	if (b.len > 0 && ip_batch(NULL, &b, "deleting namespaces") == -1)
 		r = -1;
