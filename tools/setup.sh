@@ -8,7 +8,7 @@ PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libnl-3-dev libnl-route-3-dev libyang2-dev libzmq3-dev libssl-dev
 libcmocka-dev libyaml-dev libjson-c-dev
-frr iproute2 iputils-ping procps jq
+frr iproute2 iputils-ping procps jq gobgpd bird2
 "
 
 if [ "$(id -u)" -ne 0 ]; then
