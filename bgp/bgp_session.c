@@ -723,7 +723,7 @@ conn_read(struct bgp_conn *c)
 				    c->neg.max_msg : BGP_MAX_MSG;
 	ssize_t			 got;
 	void			*room;
-	int			 r;
+	int			 r, dir = c->dir;
 
 	if ((room = ibuf_reserve(c->rbuf, BGP_EXT_MAX_MSG)) == NULL) {
 		conn_close(c, "receive buffer full");
@@ -738,7 +738,8 @@ conn_read(struct bgp_conn *c)
 		    strerror(errno));
 		return;
 	}
-	while (p->conn[c->dir] == c &&
+	/* a message may end the connection: c is then gone, dir is not */
+	while (p->conn[dir] == c &&
 	    (r = bgp_read_msg(c->rbuf, max, &type, &body, &n)) != 0) {
 		if (r == -1) {
 			conn_error(c, &n);
@@ -746,7 +747,7 @@ conn_read(struct bgp_conn *c)
 		}
 		recv_msg(c, type, &body);
 	}
-	if (p->conn[c->dir] == c)
+	if (p->conn[dir] == c)
 		rbuf_compact(c->rbuf);
 }
 

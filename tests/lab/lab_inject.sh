@@ -26,9 +26,11 @@ trap cleanup EXIT
 
 # start_inject NAME LEAF_AS EXTRA_PEER_OPTS: runs fabric-inject in the
 # management namespace (the gateway, where a controller runs) peering
-# with leaf1 over iBGP.
+# with leaf1 over iBGP.  $LISTEN, when set, makes it accept too: then
+# both sides connect and collision detection picks one connection.
 start_inject() {
 	ip netns exec "clab-$1-mgmt-net" "$INJECT" --local-as "$2" \
+	    ${LISTEN:+--listen "$LISTEN"} \
 	    --router-id 172.20.20.1 --holdtime 9 --connect-retry 1 \
 	    --graceful-restart 60 \
 	    --peer "172.20.20.101,name=leaf1$3" --routes "$dir/routes" \
@@ -180,8 +182,10 @@ run_case "$EXAMPLES/pod-4s8l-numbered/pod-4s8l.clab.yml" \
     10.2.1.0 10.2.2.0 10.2.3.0 10.2.4.0
 md5_case
 "$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
-run_case "$EXAMPLES/pod-2s4l-unnumbered/pod-2s4l.clab.yml" \
+LISTEN=172.20.20.1 run_case "$EXAMPLES/pod-2s4l-unnumbered/pod-2s4l.clab.yml" \
     10.0.0.1 10.0.0.2
+check "pod-2s4l: listening too: leaf1's own connections were accepted" \
+    sh -c "! grep -q 'refused' '$dir/inject.log'"
 "$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
 topo=
 echo "# inject tests took $(elapsed "$t0" "$(now)") s"
