@@ -548,6 +548,24 @@ collision(struct bgp_conn *c)
 	return loser == c ? -1 : 0;
 }
 
+/* RFC 6608 4: an unexpected message is reported with the state it
+ * arrived in: "Receive Unexpected Message in OpenSent State" (1),
+ * "... in OpenConfirm State" (2), "... in Established State" (3). */
+static uint8_t
+fsm_subcode(enum bgp_state s)
+{
+	switch (s) {
+	case BGP_OPENSENT:
+		return 1;
+	case BGP_OPENCONFIRM:
+		return 2;
+	case BGP_ESTABLISHED:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
 static void
 recv_open(struct bgp_conn *c, struct ibuf *body)
 {
@@ -556,8 +574,8 @@ recv_open(struct bgp_conn *c, struct ibuf *body)
 	struct bgp_open		 ours = {};
 
 	if (c->state != BGP_OPENSENT) {
-		bgp_notify_set(&n, BGP_ERR_FSM, 0, "OPEN in state %s",
-		    bgp_state_str(c->state));
+		bgp_notify_set(&n, BGP_ERR_FSM, fsm_subcode(c->state),
+		    "OPEN in state %s", bgp_state_str(c->state));
 		conn_error(c, &n);
 		return;
 	}
@@ -696,8 +714,8 @@ recv_msg(struct bgp_conn *c, uint8_t type, struct ibuf *body)
 		recv_route_refresh(c, body);
 		return;
 	}
-	bgp_notify_set(&n, BGP_ERR_FSM, 0, "%s in state %s",
-	    bgp_msg_type_str(type), bgp_state_str(c->state));
+	bgp_notify_set(&n, BGP_ERR_FSM, fsm_subcode(c->state),
+	    "%s in state %s", bgp_msg_type_str(type), bgp_state_str(c->state));
 	conn_error(c, &n);
 }
 

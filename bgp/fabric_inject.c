@@ -912,6 +912,16 @@ run(struct inject *in, int sfd)
 	}
 }
 
+/* Every way out frees everything, so that ASan and valgrind stay quiet. */
+static int
+inject_exit(struct inject *in, int rc)
+{
+	bgp_speaker_free(in->sp);
+	bgp_rib_free(in->rib);
+	free(in->announced);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -927,23 +937,20 @@ main(int argc, char **argv)
 	if ((in.rib = bgp_rib_new()) == NULL)
 		fatal("bgp_rib_new");
 	if (load_and_apply(&in) == -1)
-		return 1;
+		return inject_exit(&in, 1);
 	if (in.check) {
 		if (!in.json)
 			printf("largest quantisation error: %.2f %%\n",
 			    in.max_err * 100);
-		return 0;
+		return inject_exit(&in, 0);
 	}
 	if ((sfd = signals_fd()) == -1)
 		fatal("signalfd");
 	if (setup_speaker(&in, &o) == -1)
-		return 1;
+		return inject_exit(&in, 1);
 	log_info("AS %u, router-id %s, %d neighbors", o.local_as,
 	    inet_ntoa((struct in_addr){ htonl(o.router_id) }), o.npeers);
 	run(&in, sfd);
 	bgp_speaker_shutdown(in.sp, CEASE_ADMIN_DOWN, "fabric-inject stopped");
-	bgp_speaker_free(in.sp);
-	bgp_rib_free(in.rib);
-	free(in.announced);
-	return 0;
+	return inject_exit(&in, 0);
 }
