@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "lab.h"
 #include "log.h"
+#include "sim.h"
 
 #define WORDS_MAX	3
 
@@ -35,6 +36,7 @@ static int	cmd_lab_wait(int, char **);
 static int	cmd_lab_netem_set(int, char **);
 static int	cmd_lab_netem_show(int, char **);
 static int	cmd_lab_netem_reset(int, char **);
+static int	cmd_sim(int, char **);
 
 static const struct cmd cmds[] = {
 	{ { "lab", "deploy" }, cmd_lab_deploy, "-t FILE [--reconfigure]",
@@ -55,6 +57,11 @@ static const struct cmd cmds[] = {
 	    "-t FILE -n NODE [-j]", "show a node's link impairments" },
 	{ { "lab", "netem", "reset" }, cmd_lab_netem_reset,
 	    "-t FILE -n NODE -i IFACE", "remove a link's impairments" },
+	{ { "sim" }, cmd_sim,
+	    "SCENARIO [-j] [--seed N] [--policy P[,P...]]... [--timing]",
+	    "score routing policies (ecmp, wcmp, adaptive, pinned, flowlet) "
+	    "against the optimum\n      on a scenario, in a flow-level "
+	    "simulation (docs/SIMULATOR.md)" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
@@ -441,6 +448,104 @@ cmd_lab_netem_reset(int argc, char **argv)
 	    need("-n NODE", o.node) == -1 || need("-i IFACE", o.ifname) == -1)
 		return 2;
 	return with_lab(&o, do_netem_reset);
+}
+
+/* "ecmp,pinned" or "all" into want[]. */
+static int
+sim_policies(const char *arg, int *want)
+{
+	char		 buf[256], *p, *tok;
+	enum sim_policy	 pol;
+	int		 i;
+
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
+		return -1;
+	for (p = buf; (tok = strsep(&p, ",")) != NULL;) {
+		if (strcmp(tok, "all") == 0) {
+			for (i = 0; i < SIM_NPOLICIES; i++)
+				want[i] = 1;
+		} else if (sim_policy_parse(tok, &pol) == 0)
+			want[pol] = 1;
+		else {
+			log_warnx("--policy '%s': expected ecmp, wcmp, adaptive,"
+			    " pinned, flowlet, optimal or all", tok);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+sim_seed(const char *arg, uint64_t *seed)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (arg[0] == '-' || end == arg || *end != '\0' || errno != 0) {
+		log_warnx("--seed '%s': expected a whole number", arg);
+		return -1;
+	}
+	*seed = v;
+	return 0;
+}
+
+enum { OPT_SEED = 300, OPT_POLICY, OPT_TIMING };
+
+static const struct option sim_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "timing", no_argument, NULL, OPT_TIMING },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_sim(int argc, char **argv)
+{
+	int		 want[SIM_NPOLICIES] = { 0 }, any = 0, json = 0;
+	int		 timing = 0, seed_given = 0, ch, i;
+	uint64_t	 seed = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "jh", sim_longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage_cmd(stdout, current);
+			return 0;
+		case OPT_SEED:
+			if (sim_seed(optarg, &seed) == -1)
+				return 2;
+			seed_given = 1;
+			break;
+		case OPT_POLICY:
+			if (sim_policies(optarg, want) == -1)
+				return 2;
+			any = 1;
+			break;
+		case OPT_TIMING:
+			timing = 1;
+			break;
+		default:
+			usage_cmd(stderr, current);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		log_warnx(optind == argc ? "missing SCENARIO (a YAML file)" :
+		    "one SCENARIO only");
+		usage_cmd(stderr, current);
+		return 2;
+	}
+	for (i = 0; !any && i < SIM_NPOLICIES; i++)
+		want[i] = 1;
+	return sim_main(argv[optind], seed, seed_given, want, json, timing);
 }
 
 int

@@ -1,0 +1,595 @@
+/*
+ * Unit tests for the flow-level simulator (fabric/sim*.c): max-min
+ * fairness on hand-computed cases, the engine's handling of link events,
+ * the LP optimum where it is known by hand, determinism, the scenario
+ * reader's errors (FILE:LINE) and the shipped example scenarios.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "sim.h"
+
+#ifndef TEST_EXAMPLES
+#error "TEST_EXAMPLES must name examples/scenarios"
+#endif
+
+#define REL(a, b)	(fabs((a) - (b)) <= 1e-4 * fabs(b) + 1e-12)
+
+/* ---- max-min -------------------------------------------------------- */
+
+struct mm_case {
+	uint32_t	 nld;
+	double		 cap[8];
+	uint32_t	 nflows;
+	uint32_t	 off[9];
+	uint32_t	 hops[32];
+	double		 fcap[8];
+	double		 want[8];
+};
+
+static void
+mm_check(const struct mm_case *c)
+{
+	struct sim_mm	mm = { 0 };
+	double		rate[8];
+	uint32_t	i;
+
+	assert_int_equal(sim_maxmin(&mm, c->nld, c->cap, c->nflows, c->off,
+	    c->hops, c->fcap, rate), 0);
+	for (i = 0; i < c->nflows; i++) {
+		if (!REL(rate[i], c->want[i]))
+			fail_msg("flow %u: rate %g, want %g", i, rate[i],
+			    c->want[i]);
+	}
+	sim_mm_free(&mm);
+}
+
+/* Two flows on one link of 10: 5 each. */
+static void
+test_mm_two_flows(void **state)
+{
+	struct mm_case	c = { .nld = 1, .cap = { 10 }, .nflows = 2,
+			    .off = { 0, 1, 2 }, .hops = { 0, 0 },
+			    .fcap = { INFINITY, INFINITY }, .want = { 5, 5 } };
+
+	mm_check(&c);
+}
+
+/*
+ * A bottleneck chain: link 0 (10) carries A and B, link 1 (4) carries B
+ * and C.  Link 1 fills first at 2 each; A then takes the 8 left on link 0.
+ */
+static void
+test_mm_chain(void **state)
+{
+	struct mm_case	c = { .nld = 2, .cap = { 10, 4 }, .nflows = 3,
+			    .off = { 0, 1, 3, 4 }, .hops = { 0, 0, 1, 1 },
+			    .fcap = { INFINITY, INFINITY, INFINITY },
+			    .want = { 8, 2, 2 } };
+
+	mm_check(&c);
+}
+
+/* The parking lot: a long flow over 3 links of 1, a short one on each. */
+static void
+test_mm_parking_lot(void **state)
+{
+	struct mm_case	c = { .nld = 3, .cap = { 1, 1, 1 }, .nflows = 4,
+			    .off = { 0, 3, 4, 5, 6 },
+			    .hops = { 0, 1, 2, 0, 1, 2 },
+			    .fcap = { INFINITY, INFINITY, INFINITY, INFINITY },
+			    .want = { 0.5, 0.5, 0.5, 0.5 } };
+
+	mm_check(&c);
+}
+
+/*
+ * Unequal links: link 0 (3) carries A, B; link 1 (10) carries B, C, D.
+ * A and B get 1.5; C and D share the 8.5 left: 4.25.  A capped flow E of
+ * 1 on link 1 would leave C and D (10 - 1.5 - 1) / 2.
+ */
+static void
+test_mm_caps(void **state)
+{
+	struct mm_case	c = { .nld = 2, .cap = { 3, 10 }, .nflows = 4,
+			    .off = { 0, 1, 3, 4, 5 }, .hops = { 0, 0, 1, 1, 1 },
+			    .fcap = { INFINITY, INFINITY, INFINITY, INFINITY },
+			    .want = { 1.5, 1.5, 4.25, 4.25 } };
+	struct mm_case	d = { .nld = 2, .cap = { 3, 10 }, .nflows = 5,
+			    .off = { 0, 1, 3, 4, 5, 6 },
+			    .hops = { 0, 0, 1, 1, 1, 1 },
+			    .fcap = { INFINITY, INFINITY, INFINITY, INFINITY,
+			    1 }, .want = { 1.5, 1.5, 3.75, 3.75, 1 } };
+
+	mm_check(&c);
+	mm_check(&d);
+}
+
+/* A dead link (capacity 0) stalls its flows and only them. */
+static void
+test_mm_dead_link(void **state)
+{
+	struct mm_case	c = { .nld = 2, .cap = { 0, 10 }, .nflows = 2,
+			    .off = { 0, 2, 3 }, .hops = { 0, 1, 1 },
+			    .fcap = { INFINITY, INFINITY }, .want = { 0, 10 } };
+
+	mm_check(&c);
+}
+
+/* ---- scenarios -------------------------------------------------------- */
+
+/*
+ * Two leaves, two spines (or one), two hosts a leaf: host links 100G,
+ * leaf-spine links 50G.  100 Gbit is 12.5 GB.
+ */
+#define TINY_FABRIC \
+	"fabric:\n" \
+	"  nodes:\n" \
+	"    - {name: s1, role: spine}\n" \
+	"    - {name: s2, role: spine}\n" \
+	"    - {name: l1, role: leaf}\n" \
+	"    - {name: l2, role: leaf}\n" \
+	"    - {name: h1, role: host}\n" \
+	"    - {name: h2, role: host}\n" \
+	"    - {name: h3, role: host}\n" \
+	"    - {name: h4, role: host}\n" \
+	"  links:\n" \
+	"    - {a: l1, b: s1, capacity: 50G}\n" \
+	"    - {a: l1, b: s2, capacity: 50G}\n" \
+	"    - {a: l2, b: s1, capacity: 50G}\n" \
+	"    - {a: l2, b: s2, capacity: 50G}\n" \
+	"    - {a: h1, b: l1, capacity: 100G}\n" \
+	"    - {a: h2, b: l1, capacity: 100G}\n" \
+	"    - {a: h3, b: l2, capacity: 100G}\n" \
+	"    - {a: h4, b: l2, capacity: 100G}\n"
+
+#define ONE_FLOW \
+	"workload:\n" \
+	"  - {type: pipeline, stages: [h1, h3], size: 12.5GB}\n"
+
+#define TWO_FLOWS \
+	"workload:\n" \
+	"  - {type: pipeline, stages: [h1, h3], size: 12.5GB}\n" \
+	"  - {type: pipeline, stages: [h2, h4], size: 12.5GB}\n"
+
+static struct sim_scenario *
+parse(const char *yaml)
+{
+	struct sim_scenario	*sc;
+	char			 err[512];
+
+	sc = sim_scen_parse("test.yml", yaml, strlen(yaml), err, sizeof(err));
+	if (sc == NULL)
+		fail_msg("scenario does not parse: %s", err);
+	return sc;
+}
+
+static void
+run(const char *yaml, enum sim_policy p, struct sim_result *res)
+{
+	struct sim_scenario	*sc = parse(yaml);
+	struct sim_job		 job;
+	char			 err[512];
+
+	assert_int_equal(sim_job_build(sc, &job, err, sizeof(err)), 0);
+	assert_int_equal(sim_run(sc, &job, p, res), 0);
+	assert_int_equal(res->down_violations, 0);
+	sim_job_free(&job);
+	sim_scen_free(sc);
+}
+
+static void
+expect_jct(const char *yaml, enum sim_policy p, double want)
+{
+	struct sim_result	res;
+
+	run(yaml, p, &res);
+	if (!REL(res.jct, want))
+		fail_msg("%s: jct %.9g, want %.9g", sim_policy_str(p), res.jct,
+		    want);
+}
+
+/*
+ * One 100 Gbit flow: one path of 50G takes 2 s whatever the policy; the
+ * optimum splits it over both spines, up to its 100G host link: 1 s.
+ */
+static void
+test_one_flow(void **state)
+{
+	int	p;
+
+	for (p = 0; p < SIM_OPTIMAL; p++)
+		expect_jct(TINY_FABRIC ONE_FLOW, (enum sim_policy)p, 2.0);
+	expect_jct(TINY_FABRIC ONE_FLOW, SIM_OPTIMAL, 1.0);
+}
+
+/*
+ * Two flows between the leaves: 200 Gbit over 100G of uplinks, 2 s, both
+ * for the optimum and for pinned (one flow a spine).
+ */
+static void
+test_two_flows(void **state)
+{
+	expect_jct(TINY_FABRIC TWO_FLOWS, SIM_OPTIMAL, 2.0);
+	expect_jct(TINY_FABRIC TWO_FLOWS, SIM_PINNED, 2.0);
+}
+
+/*
+ * l1-s1 fails at 1 s.  The optimum moves 100 Gbit in the first second,
+ * the other 100 over the 50G left: 3 s.  Pinned loses s1 and shares s2:
+ * each flow has 50 Gbit left at 25G: also 3 s.  Every policy ends
+ * between 3 and 4 s, and none may route over the dead link.
+ */
+static void
+test_failure_reroutes(void **state)
+{
+	static const char	*y = TINY_FABRIC
+	    "events:\n"
+	    "  - {at: 1s, link: [l1, s1], action: down}\n"
+	    TWO_FLOWS;
+	int			 p;
+
+	expect_jct(y, SIM_OPTIMAL, 3.0);
+	for (p = 0; p < SIM_OPTIMAL; p++) {
+		struct sim_result	res;
+
+		run(y, (enum sim_policy)p, &res);
+		/* 4 s: both on s2 from the start (an ECMP collision) */
+		if (res.jct < 3.0 - 1e-9 || res.jct > 4.0 + 1e-9)
+			fail_msg("%s: jct %g", sim_policy_str(p), res.jct);
+	}
+}
+
+/*
+ * A failover delay: the switches notice the failure 0.5 s late, so the
+ * flow on s1 stalls meanwhile; s2 stays busy, so pinned still ends at 3 s.
+ */
+static void
+test_failover_delay(void **state)
+{
+	static const char	*y = TINY_FABRIC
+	    "sim: {failover_delay: 500ms}\n"
+	    "events:\n"
+	    "  - {at: 1s, link: [l1, s1], action: down}\n"
+	    TWO_FLOWS;
+
+	expect_jct(y, SIM_PINNED, 3.0);
+}
+
+/*
+ * With one spine there is no way round: l1-s1 down from 0.5 s to 1.5 s
+ * stalls the flow (25 Gbit done), the other 75 Gbit take 1.5 s: 3 s for
+ * every policy and for the optimum (an interval without any path).
+ */
+static void
+test_failure_stalls(void **state)
+{
+	static const char	*y =
+	    "fabric:\n"
+	    "  nodes:\n"
+	    "    - {name: s1, role: spine}\n"
+	    "    - {name: l1, role: leaf}\n"
+	    "    - {name: l2, role: leaf}\n"
+	    "    - {name: h1, role: host}\n"
+	    "    - {name: h3, role: host}\n"
+	    "  links:\n"
+	    "    - {a: l1, b: s1, capacity: 50G}\n"
+	    "    - {a: l2, b: s1, capacity: 50G}\n"
+	    "    - {a: h1, b: l1, capacity: 100G}\n"
+	    "    - {a: h3, b: l2, capacity: 100G}\n"
+	    "events:\n"
+	    "  - {at: 500ms, link: [l1, s1], action: down}\n"
+	    "  - {at: 1500ms, link: [l1, s1], action: restore}\n"
+	    ONE_FLOW;
+	int			 p;
+
+	for (p = 0; p < SIM_NPOLICIES; p++)
+		expect_jct(y, (enum sim_policy)p, 3.0);
+}
+
+/* A link that never comes back: the job never ends, and says so. */
+static void
+test_partition(void **state)
+{
+	static const char	*y =
+	    "fabric:\n"
+	    "  nodes:\n"
+	    "    - {name: s1, role: spine}\n"
+	    "    - {name: l1, role: leaf}\n"
+	    "    - {name: l2, role: leaf}\n"
+	    "    - {name: h1, role: host}\n"
+	    "    - {name: h3, role: host}\n"
+	    "  links:\n"
+	    "    - {a: l1, b: s1, capacity: 50G}\n"
+	    "    - {a: l2, b: s1, capacity: 50G}\n"
+	    "    - {a: h1, b: l1, capacity: 100G}\n"
+	    "    - {a: h3, b: l2, capacity: 100G}\n"
+	    "controller: {interval: 1ms}\n"
+	    "events:\n"
+	    "  - {at: 500ms, link: [l1, s1], action: down}\n"
+	    ONE_FLOW;
+	struct sim_result	 res;
+	int			 p;
+
+	for (p = 0; p < SIM_NPOLICIES; p++) {
+		run(y, (enum sim_policy)p, &res);
+		assert_true(isinf(res.jct));
+	}
+}
+
+/*
+ * A degraded link: l1-s1 at half capacity.  The optimum has 75G of
+ * uplinks for 200 Gbit: 8/3 s.  WCMP and pinned see the capacities.
+ */
+static void
+test_degrade(void **state)
+{
+	static const char	*y = TINY_FABRIC
+	    "events:\n"
+	    "  - {at: 0, link: [l1, s1], action: degrade, fraction: 0.5}\n"
+	    TWO_FLOWS;
+	struct sim_result	 res;
+
+	expect_jct(y, SIM_OPTIMAL, 8.0 / 3);
+	/* pinned: one flow on each spine; the one on s1 ends at 4 s */
+	run(y, SIM_PINNED, &res);
+	assert_true(res.jct >= 8.0 / 3 - 1e-9 && res.jct <= 4.0 + 1e-9);
+}
+
+/*
+ * Fixed-rate background takes its rate: a 20G flow h2->h4 leaves the
+ * optimum 80G of uplinks for 100 Gbit: 1.25 s.
+ */
+static void
+test_fixed_background(void **state)
+{
+	static const char	*y = TINY_FABRIC ONE_FLOW
+	    "background:\n"
+	    "  - {type: fixed, src: h2, dst: h4, rate: 20G}\n";
+
+	expect_jct(y, SIM_OPTIMAL, 1.25);
+	/* pinned puts them on different spines: 50G for the job, 2 s */
+	expect_jct(y, SIM_PINNED, 2.0);
+}
+
+/* Ring all-reduce on 4 hosts on one leaf each: 6 steps of S/4. */
+static void
+test_ring_optimal(void **state)
+{
+	static const char	*y =
+	    "fabric: {clos: {leaves: 4, spines: 2, hosts_per_leaf: 1,"
+	    " host_link: 100G, leaf_link: 100G}}\n"
+	    "workload:\n"
+	    "  - {type: ring-allreduce, hosts: all, size: 50GB}\n";
+
+	/* each step: 100 Gbit per host link at 100G: 1 s; 6 steps */
+	expect_jct(y, SIM_OPTIMAL, 6.0);
+	expect_jct(y, SIM_PINNED, 6.0);
+}
+
+/* ---- determinism -------------------------------------------------------- */
+
+/* Everything random at once: order, hashes, arrivals; and events. */
+static const char *det_yaml =
+    "name: det\n"
+    "fabric: {clos: {leaves: 4, spines: 4, hosts_per_leaf: 4,"
+    " host_link: 100G, leaf_link: 100G}}\n"
+    "controller: {interval: 2ms, telemetry_delay: 1ms, push_delay: 1ms}\n"
+    "events:\n"
+    "  - {at: 0, link: [leaf1, spine1], action: degrade, fraction: 0.5}\n"
+    "  - {at: 20ms, link: [leaf2, spine3], action: down}\n"
+    "  - {at: 60ms, link: [leaf2, spine3], action: restore}\n"
+    "workload:\n"
+    "  - {type: ring-allreduce, hosts: all, order: random, channels: 2,"
+    " size: 1GB}\n"
+    "background:\n"
+    "  - {type: poisson, rate: 500, sizes: [1MB, 10MB], hosts: h1..h16}\n"
+    "  - {type: fixed, src: h1, dst: h16, rate: 10G, stop: 50ms}\n";
+
+static char *
+json_of(uint64_t seed)
+{
+	struct sim_report	 r = { 0 };
+	struct sim_scenario	*sc = parse(det_yaml);
+	struct sim_job		 job;
+	char			 err[512], *buf = NULL;
+	size_t			 len;
+	FILE			*fp;
+	int			 p;
+
+	sc->params.seed = seed;
+	assert_int_equal(sim_job_build(sc, &job, err, sizeof(err)), 0);
+	r.scen = sc;
+	r.seed = seed;
+	for (p = 0; p < SIM_NPOLICIES; p++) {
+		assert_int_equal(sim_run(sc, &job, (enum sim_policy)p,
+		    &r.res[p]), 0);
+		assert_int_equal(r.res[p].down_violations, 0);
+		r.want[p] = r.has[p] = 1;
+	}
+	assert_non_null(fp = open_memstream(&buf, &len));
+	sim_report_json(fp, &r);
+	fclose(fp);
+	sim_job_free(&job);
+	sim_scen_free(sc);
+	return buf;
+}
+
+/* Same seed, same output, byte for byte; another seed, other hashes. */
+static void
+test_determinism(void **state)
+{
+	char	*a = json_of(7), *b = json_of(7), *c = json_of(8);
+
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "{\"policies\": {\"ecmp\": {\"jct_s\": "));
+	assert_non_null(strstr(a, "\"fraction_of_optimal\": "));
+	assert_non_null(strstr(a, "\"max_link_util\": "));
+	assert_non_null(strstr(a, "\"reorder_events\": "));
+	assert_non_null(strstr(a, "}, \"scenario\": \"det\", \"seed\": 7}"));
+	assert_string_not_equal(a, c);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* ---- the reader ----------------------------------------------------------- */
+
+struct bad {
+	const char	*yaml;
+	const char	*want;		/* in the first error */
+};
+
+static void
+test_parse_errors(void **state)
+{
+	static const struct bad	bad[] = {
+		{ "name: x\nfabrik: {}\n",
+		    "test.yml:2: the scenario: unknown key 'fabrik'" },
+		{ "name: x\n" TINY_FABRIC "workload:\n"
+		    "  - {type: pipeline, stages: [h1, h3], size: 12XB}\n",
+		    "test.yml:22: 'size': expected a size" },
+		{ TINY_FABRIC "events:\n"
+		    "  - {at: 1s, link: [l1, s9], action: down}\n" ONE_FLOW,
+		    "test.yml:21: link end: no node 's9' in the fabric" },
+		{ TINY_FABRIC "events:\n"
+		    "  - {at: 1s, link: [l1, l2], action: down}\n" ONE_FLOW,
+		    "test.yml:21: no link between 'l1' and 'l2'" },
+		{ TINY_FABRIC "events:\n"
+		    "  - {at: 1s, link: [l1, s1], action: degrade}\n" ONE_FLOW,
+		    "test.yml:21: 'degrade' needs 'fraction'" },
+		{ TINY_FABRIC "events:\n"
+		    "  - {at: soon, link: [l1, s1], action: down}\n" ONE_FLOW,
+		    "test.yml:21: 'at': expected a time" },
+		{ TINY_FABRIC,
+		    "test.yml:1: missing 'workload'" },
+		{ TINY_FABRIC "workload:\n  - {type: ring, hosts: all, "
+		    "size: 1MB}\n",
+		    "test.yml:21: type 'ring': expected ring-allreduce" },
+		{ TINY_FABRIC "workload:\n  - {type: all-to-all, hosts: "
+		    "[h1, l1], size: 1MB}\n",
+		    "test.yml:21: 'l1' is a leaf, not a host" },
+		{ TINY_FABRIC "workload:\n  - {type: all-to-all, hosts: "
+		    "h1..hx, size: 1MB}\n",
+		    "test.yml:21: bad host range 'h1..hx'" },
+		{ "fabric: {clos: {pods: 2, leaves: 2, spines: 2}}\n" ONE_FLOW,
+		    "test.yml:1: three tiers need both" },
+		{ "fabric:\n  clos: {leaves: 2, spines: 2}\nworkload: [\n",
+		    "test.yml:4: YAML:" },
+		{ TINY_FABRIC ONE_FLOW "background:\n  - {type: fixed, "
+		    "src: h1, dst: h1, rate: 1G}\n",
+		    "test.yml:23: 'src' and 'dst' must be two different hosts" },
+		{ TINY_FABRIC ONE_FLOW "controller: {wcmp_buckets: -1}\n",
+		    "test.yml:22: 'wcmp_buckets': expected a whole number" },
+		{ "fabric:\n  nodes:\n    - {name: l1, role: leaf}\n"
+		    "    - {name: h1, role: host}\n  links: []\n" ONE_FLOW,
+		    "test.yml:2: fabric: host h1 has 0 links" },
+	};
+	struct sim_scenario	*sc;
+	char			 err[512];
+	size_t			 i;
+
+	log_init(LOG_TO_STDERR, LOG_USER);
+	log_setverbose(0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sc = sim_scen_parse("test.yml", bad[i].yaml,
+		    strlen(bad[i].yaml), err, sizeof(err));
+		if (sc != NULL)
+			fail_msg("case %zu parsed", i);
+		if (getenv("SHOW") != NULL)
+			fprintf(stderr, "case %zu: %s\n", i, err);
+		if (strstr(err, bad[i].want) == NULL && getenv("SHOW") == NULL)
+			fail_msg("case %zu: got '%s', want '%s'", i, err,
+			    bad[i].want);
+	}
+}
+
+static void
+test_units(void **state)
+{
+	double	v;
+
+	assert_int_equal(sim_parse_bits("64MB", &v), 0);
+	assert_true(v == 64e6 * 8);
+	assert_int_equal(sim_parse_bits("1GiB", &v), 0);
+	assert_true(v == 8.0 * 1073741824);
+	assert_int_equal(sim_parse_rate("400G", &v), 0);
+	assert_true(v == 400e9);
+	assert_int_equal(sim_parse_rate("100 Mbps", &v), 0);
+	assert_true(v == 100e6);
+	assert_int_equal(sim_parse_time("10ms", &v), 0);
+	assert_true(REL(v, 0.01));
+	assert_int_equal(sim_parse_time("5us", &v), 0);
+	assert_true(REL(v, 5e-6));
+	assert_int_equal(sim_parse_time("-1s", &v), -1);
+	assert_int_equal(sim_parse_bits("12 parsecs", &v), -1);
+}
+
+/* Every shipped scenario parses and makes a job. */
+static void
+test_examples(void **state)
+{
+	struct sim_scenario	*sc;
+	struct sim_job		 job;
+	struct dirent		*de;
+	char			 path[4096], err[512];
+	DIR			*d;
+	int			 n = 0;
+
+	assert_non_null(d = opendir(TEST_EXAMPLES));
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".yml") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", TEST_EXAMPLES,
+		    de->d_name);
+		if ((sc = sim_scen_load(path, err, sizeof(err))) == NULL)
+			fail_msg("%s", err);
+		assert_int_equal(sim_job_build(sc, &job, err, sizeof(err)), 0);
+		assert_true(job.nphases > 0);
+		sim_job_free(&job);
+		sim_scen_free(sc);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 5);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mm_two_flows),
+		cmocka_unit_test(test_mm_chain),
+		cmocka_unit_test(test_mm_parking_lot),
+		cmocka_unit_test(test_mm_caps),
+		cmocka_unit_test(test_mm_dead_link),
+		cmocka_unit_test(test_one_flow),
+		cmocka_unit_test(test_two_flows),
+		cmocka_unit_test(test_failure_reroutes),
+		cmocka_unit_test(test_failover_delay),
+		cmocka_unit_test(test_failure_stalls),
+		cmocka_unit_test(test_partition),
+		cmocka_unit_test(test_degrade),
+		cmocka_unit_test(test_fixed_background),
+		cmocka_unit_test(test_ring_optimal),
+		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_examples),
+	};
+
+	log_init(LOG_TO_STDERR, LOG_USER);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
