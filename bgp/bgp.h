@@ -282,13 +282,17 @@ int	bgp_afi_aid(uint16_t afi, uint8_t safi, uint8_t *aid);
  *   ATOMIC_AGGREGATE, AGGREGATOR, COMMUNITIES, MP_REACH (the MP
  *   next-hop), EXT_COMMUNITIES and LARGE_COMMUNITIES: on a 2-octet
  *   session AS4_PATH and AS4_AGGREGATOR are merged into ASPATH and
- *   AGGREGATOR (RFC 6793 4.2.3), which always hold 4-octet ASNs.
+ *   AGGREGATOR (RFC 6793 4.2.3), which always hold 4-octet ASNs.  A
+ *   malformed AS4_PATH is discarded (RFC 6793 6), not treat-as-
+ *   withdraw; AS 0 in AS_PATH or AGGREGATOR is malformed (RFC 7607).
  * - bgp_update_write_announce: MP_REACH_NLRI, when used, is written
  *   first, then the others in ascending type order (RFC 7606 5.1).  It
  *   carries as many prefixes as fit both neg->max_msg and the room
  *   left in `out`.  The MP next-hop is used when mp_nh_len is 4, 16 or
- *   32; IPv4 with ATTR_NEXTHOP present uses the classic fields.  MP
- *   needs neg->mp[aid] (IPv4 with an IPv6 next-hop: neg->ext_nh).
+ *   32; IPv4 with ATTR_NEXTHOP present uses the classic fields.  A
+ *   family needs bgp_neg_aid() (IPv4 with an IPv6 next-hop:
+ *   neg->ext_nh), for withdrawals and End-of-RIB too; the parser
+ *   ignores, with a reason, the prefixes of a family it does not pass.
  * - bgp_attrs_cmp/hash look at `present`, origin, the AS path, the MP
  *   next-hop by mp_nh_len, and every other field only when its bit is
  *   present: exactly what the writer encodes.
@@ -301,6 +305,7 @@ int	bgp_afi_aid(uint16_t afi, uint8_t safi, uint8_t *aid);
 
 /* bgp_msg.c: header helpers for the writers */
 size_t	bgp_msg_max(size_t max_msg);
+int	bgp_neg_aid(const struct bgp_neg *, uint8_t aid);
 int	bgp_msg_begin(struct ibuf *out, uint8_t type, size_t *start);
 int	bgp_msg_end(struct ibuf *out, size_t start);
 void	bgp_msg_abort(struct ibuf *out, size_t start);
@@ -318,7 +323,7 @@ size_t	bgp_aspath_wire_len(const uint8_t *path, size_t len, int as4,
 int	bgp_aspath_to_wire(struct ibuf *, const uint8_t *path, size_t len,
 	    int as4, int no_confed);
 int	bgp_aspath_merge_as4(struct bgp_attrs *, const uint8_t *as4path,
-	    uint16_t as4len);
+	    uint16_t as4len);	/* 0 merged, 1 AS4_PATH ignored, -1 */
 int	bgp_aspath_is_as2(const uint8_t *path, size_t len);
 
 /* bgp_prefix.c: address families and the <length, prefix> encoding */

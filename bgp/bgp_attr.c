@@ -336,13 +336,28 @@ bgp_aspath_str(const struct bgp_attrs *a, char *buf, size_t len)
 
 /* ---- wire form ---- */
 
+/* RFC 7607 2: "An UPDATE message that contains the AS number of zero in
+ * the AS_PATH or AGGREGATOR attribute MUST be considered as malformed"
+ * (AS4_PATH and AS4_AGGREGATOR likewise, handled by RFC 6793). */
+static int
+seg_has_as0(struct seg *s, size_t asnlen)
+{
+	struct ibuf	 v = s->asns;
+	uint32_t	 as;
+
+	while (get_asn(&v, asnlen, &as) == 0)
+		if (as == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Validates a received AS_PATH or AS4_PATH (RFC 7606 7.2: "An AS_PATH
  * is considered malformed if an unrecognized segment type is
  * encountered or if it contains a malformed segment": an overrun, an
- * underrun of a single octet, or a Path Segment Length of zero) and
- * returns its 4-octet form.  -1 with EBADMSG when malformed, ERANGE
- * when the 4-octet form would not fit 65535 octets.
+ * underrun of a single octet, or a Path Segment Length of zero; and
+ * RFC 7607 2, AS 0) and returns its 4-octet form.  -1 with EBADMSG when
+ * malformed, ERANGE when the 4-octet form would not fit 65535 octets.
  */
 static int
 path_convert(struct ibuf *out, struct ibuf *val, size_t asnlen)
@@ -370,8 +385,13 @@ bgp_aspath_from_wire(struct ibuf *val, int as4, uint8_t **path,
 	size_t		 asnlen = as4 ? 4 : 2, need = 0;
 	int		 rc;
 
-	while ((rc = seg_next(&v, asnlen, &s)) == 1)
+	while ((rc = seg_next(&v, asnlen, &s)) == 1) {
+		if (seg_has_as0(&s, asnlen)) {
+			rc = -1;
+			break;
+		}
 		need += 2 + (size_t)s.count * 4;
+	}
 	if (rc == -1) {
 		errno = EBADMSG;
 		return -1;

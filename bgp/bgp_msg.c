@@ -46,6 +46,16 @@ bgp_msg_max(size_t max_msg)
 	return max_msg;
 }
 
+/* May this session carry the family at all?  IPv4 unicast also where
+ * only RFC 8950 (IPv4 with IPv6 next-hops) was agreed. */
+int
+bgp_neg_aid(const struct bgp_neg *neg, uint8_t aid)
+{
+	if (aid >= AID_MAX)
+		return 0;
+	return neg->mp[aid] || (aid == AID_IPV4 && neg->ext_nh[AID_IPV4]);
+}
+
 /* ---- names ---- */
 
 const char *

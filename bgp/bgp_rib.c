@@ -72,11 +72,11 @@ table_grow(void ***tab, size_t *cap, size_t n, size_t off_hnext,
 		return -1;
 	for (i = 0; i < *cap; i++)
 		for (e = (*tab)[i]; e != NULL; e = next) {
-			void	**link = (void **)((char *)e + off_hnext);
 			size_t	  b = hash(e) & (ncap - 1);
 
-			next = *link;
-			*link = nt[b];
+			/* the chain pointer lives at off_hnext in the entry */
+			memcpy(&next, (char *)e + off_hnext, sizeof(next));
+			memcpy((char *)e + off_hnext, &nt[b], sizeof(nt[b]));
 			nt[b] = e;
 		}
 	free(*tab);

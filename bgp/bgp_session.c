@@ -664,9 +664,14 @@ recv_route_refresh(struct bgp_conn *c, struct ibuf *body)
 	struct bgp_peer		*p = c->peer;
 	struct bgp_notify	 n = {};
 	uint8_t			 aid;
+	int			 r;
 
-	if (bgp_route_refresh_parse(body, &aid, &n) == -1) {
+	if ((r = bgp_route_refresh_parse(body, &aid, &n)) == -1) {
 		conn_error(c, &n);
+		return;
+	}
+	if (r == 1) {	/* a family we do not speak, or an RFC 7313 marker */
+		log_debug("neighbor %s: route refresh ignored", p->name);
 		return;
 	}
 	peer_log(p, "route refresh requested: sending everything again");

@@ -154,30 +154,34 @@ static int
 field_prefixes(struct upd_ctx *c, struct ibuf *field, int withdrawn)
 {
 	struct bgp_update	*u = c->upd;
-	int			 ap = c->neg->addpath_rx[AID_IPV4];
-	size_t			 before = u->nnlri;
-	int			 rc;
+	struct bgp_prefix	**arr = withdrawn ? &u->withdrawn : &u->nlri;
+	size_t			*n = withdrawn ? &u->nwithdrawn : &u->nnlri;
+	size_t			 before = *n;
 
-	if (withdrawn)
-		rc = nlri_append(field, AID_IPV4, ap, &u->withdrawn,
-		    &u->nwithdrawn);
-	else
-		rc = nlri_append(field, AID_IPV4, ap, &u->nlri, &u->nnlri);
-	if (rc == -1 && errno == ENOMEM)
-		return upd_apply(c, upd_oom(c));
-	/* RFC 4271 6.3: "The NLRI field in the UPDATE message is checked
-	 * for syntactic validity.  If the field is syntactically incorrect,
-	 * then the Error Subcode MUST be set to Invalid Network Field."
-	 * RFC 7606 5.3 keeps that (session reset) for the NLRI and the
-	 * Withdrawn Routes fields alike: a prefix length over 32, or a
-	 * prefix that runs past the end of its field. */
-	if (rc == -1)
+	if (nlri_append(field, AID_IPV4, c->neg->addpath_rx[AID_IPV4], arr,
+	    n) == -1) {
+		if (errno == ENOMEM)
+			return upd_apply(c, upd_oom(c));
+		/* RFC 4271 6.3: "The NLRI field in the UPDATE message is
+		 * checked for syntactic validity.  If the field is
+		 * syntactically incorrect, then the Error Subcode MUST be set
+		 * to Invalid Network Field."  RFC 7606 5.3 keeps that (session
+		 * reset) for the NLRI and Withdrawn Routes fields alike: a
+		 * prefix length over 32, or a prefix past the field's end. */
 		return upd_apply(c, upd_reset(c, UPD_NETWORK, NULL,
 		    "%s field: bad prefix (%s)",
 		    withdrawn ? "withdrawn routes" : "NLRI",
 		    errno == ERANGE ? "length over 32" : "overrun"));
+	}
+	/* Well formed, but for a family this session does not carry: as
+	 * with MP attributes for one (mp_family), they are ignored. */
+	if (*n > before && !bgp_neg_aid(c->neg, AID_IPV4)) {
+		upd_note(c, "%s field ignored: IPv4 unicast not negotiated",
+		    withdrawn ? "withdrawn routes" : "NLRI");
+		*n = before;
+	}
 	if (!withdrawn)
-		c->nclassic = u->nnlri - before;
+		c->nclassic = *n - before;
 	return 0;
 }
 
@@ -211,7 +215,7 @@ attr_aspath(struct upd_ctx *c, struct ibuf *v)
 	 * malformed segment" (an overrun, a single octet left, or a Path
 	 * Segment Length of zero); "An UPDATE message with a malformed
 	 * AS_PATH attribute SHALL be handled using the approach of
-	 * "treat-as-withdraw"." */
+	 * "treat-as-withdraw"."  RFC 7607 2 adds AS 0 to what is malformed. */
 	if (bgp_aspath_from_wire(v, c->neg->as4, &a->aspath,
 	    &a->aspath_len) == -1) {
 		if (errno == ENOMEM)
@@ -331,6 +335,11 @@ attr_aggregator(struct upd_ctx *c, struct ibuf *v)
 		upd_note(c, "AGGREGATOR of %zu octets", ibuf_size(v));
 		return V_DISCARD;
 	}
+	/* RFC 7607 2: AS 0 in AGGREGATOR makes it malformed too. */
+	if (a->aggregator_as == 0) {
+		upd_note(c, "AGGREGATOR with AS 0");
+		return V_DISCARD;
+	}
 	return V_OK;
 }
 
@@ -431,10 +440,12 @@ attr_as4aggregator(struct upd_ctx *c, struct ibuf *v)
 		return V_DISCARD;
 	}
 	/* RFC 6793 6: "the "attribute discard" approach is chosen to handle
-	 * a malformed AS4_AGGREGATOR attribute" (its length is 8). */
+	 * a malformed AS4_AGGREGATOR attribute": its length is 8, and by
+	 * RFC 7607 2 its AS is not 0. */
 	if (ibuf_size(v) != 8 ||
-	    get_aggregator(v, 1, &c->as4agg_as, &c->as4agg_id) == -1) {
-		upd_note(c, "AS4_AGGREGATOR of %zu octets", ibuf_size(v));
+	    get_aggregator(v, 1, &c->as4agg_as, &c->as4agg_id) == -1 ||
+	    c->as4agg_as == 0) {
+		upd_note(c, "malformed AS4_AGGREGATOR");
 		return V_DISCARD;
 	}
 	c->has_as4agg = 1;
@@ -460,15 +471,16 @@ static int
 mp_family(struct upd_ctx *c, uint16_t afi, uint8_t safi, uint8_t *aid,
     const char *name)
 {
-	/* RFC 4760 7 and RFC 4271: a family we do not know, or did not
-	 * negotiate, is not an error of this UPDATE; its NLRI is not ours
-	 * to take, and it is not what RFC 7606 7.11 calls malformed. */
+	/* A family we do not know, or did not negotiate (RFC 4760 6: the
+	 * capability decides what a peer may send), is not an error of this
+	 * UPDATE, nor what RFC 7606 7.11 calls malformed; its NLRI is not
+	 * ours to take, so the attribute is ignored. */
 	if (bgp_afi_aid(afi, safi, aid) == -1) {
 		upd_note(c, "%s for unknown AFI %u SAFI %u ignored", name, afi,
 		    safi);
 		return 1;
 	}
-	if (!c->neg->mp[*aid]) {
+	if (!bgp_neg_aid(c->neg, *aid)) {
 		upd_note(c, "%s for %s (not negotiated) ignored", name,
 		    bgp_aid_str(*aid));
 		return 1;
@@ -1126,18 +1138,20 @@ static int
 announce_plan(struct upd_plan *pl, const struct bgp_neg *neg,
     const struct bgp_attrs *a, uint8_t aid)
 {
+	int	 nh6 = a->mp_nh_len == 16 || a->mp_nh_len == 32;
+
 	*pl = (struct upd_plan){ .aid = aid, .addpath = neg->addpath_tx[aid] };
+	if (!bgp_neg_aid(neg, aid)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (aid == AID_IPV4 && ATTR_HAS(a, ATTR_NEXTHOP))
 		return 0;
 	pl->mp = 1;
 	pl->mp_fixed = MP_REACH_FIXED + a->mp_nh_len;
-	if (aid == AID_IPV4 && a->mp_nh_len == 4 && neg->mp[aid])
-		return 0;
-	if (aid == AID_IPV4 && (a->mp_nh_len == 16 || a->mp_nh_len == 32) &&
-	    neg->ext_nh[AID_IPV4])
-		return 0;
-	if (aid == AID_IPV6 && (a->mp_nh_len == 16 || a->mp_nh_len == 32) &&
-	    neg->mp[aid])
+	if ((aid == AID_IPV4 && a->mp_nh_len == 4) ||
+	    (aid == AID_IPV4 && nh6 && neg->ext_nh[AID_IPV4]) ||
+	    (aid == AID_IPV6 && nh6))
 		return 0;
 	errno = EINVAL;
 	return -1;
@@ -1243,15 +1257,14 @@ bgp_update_write_withdraw(struct ibuf *out, const struct bgp_neg *neg,
 		return -1;
 	}
 	aid = pfx[0].aid;
+	if (!bgp_neg_aid(neg, aid)) {
+		errno = EINVAL;
+		return -1;
+	}
 	pl = (struct upd_plan){ .aid = aid, .addpath = neg->addpath_tx[aid],
 	    .mp = aid != AID_IPV4, .base = BGP_HDR_LEN + UPD_MIN_BODY };
-	if (pl.mp) {
-		if (!neg->mp[aid]) {
-			errno = EINVAL;
-			return -1;
-		}
+	if (pl.mp)
 		pl.mp_fixed = MP_UNREACH_FIXED;
-	}
 	plan_limit(&pl, out, neg, &msg_max);
 	if ((k = plan_fit(&pl, pfx, n, msg_max)) == 0 ||
 	    withdraw_write(out, &pl, pfx, k) == -1)
@@ -1264,7 +1277,7 @@ bgp_eor_write(struct ibuf *out, const struct bgp_neg *neg, uint8_t aid)
 {
 	size_t	 start;
 
-	if (aid >= AID_MAX || (aid != AID_IPV4 && !neg->mp[aid])) {
+	if (!bgp_neg_aid(neg, aid)) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -167,7 +167,7 @@ parse_nexthop(const char *s, struct route_line *r, char *err, size_t errlen)
 		return 0;
 	}
 	if (inet_pton(AF_INET6, s, r->nh) == 1) {
-		if (IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)r->nh)) {
+		if (r->nh[0] == 0xfe && (r->nh[1] & 0xc0) == 0x80) {	/* fe80::/10 */
 			snprintf(err, errlen, "link-local next-hop '%s': give "
 			    "a global address (a multihop session cannot say "
 			    "which link)", s);

@@ -329,7 +329,8 @@ table(const char *path)
 		    (strstr(f[1], "v6") ? 0x02 : 0) |
 		    (strstr(f[1], "ap4") ? 0x04 : 0) |
 		    (strstr(f[1], "ap6") ? 0x08 : 0) |
-		    (strstr(f[1], "extnh") ? 0x10 : 0);
+		    (strstr(f[1], "extnh") ? 0x10 : 0) |
+		    (strstr(f[1], "nov4") ? 0x40 : 0);
 		for (n = 0, hi = -1, p = f[2]; *p != '\0' && n < sizeof(b);
 		    p++) {
 			int d = *p >= 'a' ? *p - 'a' + 10 : *p - '0';

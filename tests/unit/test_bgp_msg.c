@@ -70,7 +70,8 @@ write_some(struct ibuf *out)
 				    .caps = { .as4 = 65001 } };
 	struct bgp_notify	 n = { .code = BGP_ERR_CEASE,
 				    .subcode = CEASE_ADMIN_DOWN };
-	struct bgp_neg		 neg = { .max_msg = BGP_MAX_MSG };
+	struct bgp_neg		 neg = { .max_msg = BGP_MAX_MSG,
+				    .mp = { 1, 0 } };
 
 	assert_int_equal(bgp_open_write(out, &o), 0);
 	assert_int_equal(bgp_keepalive_write(out), 0);

@@ -538,6 +538,17 @@ test_write_errors(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(bgp_update_write_withdraw(out, &s.tx, p + 2, 1), -1);
 	assert_int_equal(errno, EINVAL);
+	/* IPv4 not negotiated either (nor RFC 8950): nothing goes. */
+	a.present |= BIT(ATTR_NEXTHOP);
+	s.tx.mp[AID_IPV4] = 0;
+	assert_int_equal(bgp_update_write_announce(out, &s.tx, &a, p, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(bgp_update_write_withdraw(out, &s.tx, p, 1), -1);
+	assert_int_equal(bgp_eor_write(out, &s.tx, AID_IPV4), -1);
+	s.tx.ext_nh[AID_IPV4] = 1;	/* RFC 8950 alone carries IPv4 */
+	assert_int_equal(bgp_update_write_withdraw(out, &s.tx, p, 1), 1);
+	ibuf_truncate(out, 0);
+	a.present &= ~BIT(ATTR_NEXTHOP);
 	assert_int_equal(ibuf_size(out), 0);
 	/* EMSGSIZE: attributes that fill a 4096 message on their own. */
 	attrs_full(&big, 4);
@@ -944,6 +955,8 @@ neg_flags(const char *flags, struct bgp_neg *n)
 			n->as4 = 0;
 		else if (strcmp(tok, "v6") == 0)
 			n->mp[AID_IPV6] = 1;
+		else if (strcmp(tok, "nov4") == 0)
+			n->mp[AID_IPV4] = 0;
 		else if (strcmp(tok, "extnh") == 0)
 			n->ext_nh[AID_IPV4] = 1;
 		else if (strcmp(tok, "ap4") == 0)
