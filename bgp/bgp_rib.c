@@ -574,14 +574,44 @@ carriable(const struct rib_encoding *enc, const struct rib_path *p)
 	return 1;
 }
 
+/*
+ * The most octets one path can cost on the wire: an UPDATE of its own
+ * (header, withdrawn and attribute lengths, every attribute with an
+ * extended length, an MP_REACH with two IPv6 next-hops) and its NLRI with
+ * a path id.
+ */
+static size_t
+path_wire_max(const struct rib_path *p, uint32_t prepend_as)
+{
+	const struct bgp_attrs	*a;
+	size_t			 n = BGP_HDR_LEN + 4 + 64 + 4 + 17 + 6;
+
+	if (p->attrs == NULL)
+		return n;
+	a = &p->attrs->a;
+	n += 14 * 4 + 32 + a->aspath_len + (prepend_as ? 6 : 0) +
+	    4 * a->ncommunities + 8 * a->next_communities +
+	    12 * a->nlarge_communities;
+	return n;
+}
+
+/*
+ * Takes the next paths the cursor owes into w, as many as RIB_WINDOW and
+ * as the room left allows even if every one needed an UPDATE of its own:
+ * a window is encoded whole, so it must fit.
+ */
 static size_t
 pull_window(struct rib_cursor *c, const struct rib_encoding *enc,
-    struct pull_item *w)
+    struct pull_item *w, size_t room)
 {
 	struct rib_path	*p;
-	size_t		 n = 0;
+	size_t		 n = 0, cost;
 
 	for (p = c->next; p != NULL && n < RIB_WINDOW; p = TAILQ_NEXT(p, log)) {
+		cost = path_wire_max(p, enc->prepend_as);
+		if (cost > room)
+			break;
+		room -= cost;
 		c->synced = p->version;
 		c->next = TAILQ_NEXT(p, log);
 		if ((p->attrs == NULL && c->initial) || !carriable(enc, p))
@@ -675,7 +705,18 @@ bgp_rib_pull(struct bgp_rib *rib, struct rib_cursor *c,
 	if ((w = calloc(RIB_WINDOW, sizeof(*w))) == NULL)
 		return -1;
 	while (c->next != NULL && ibuf_size(out) - start < budget) {
-		n = pull_window(c, enc, w);
+		struct rib_path	*before = c->next;
+
+		n = pull_window(c, enc, w, ibuf_left(out));
+		if (c->next == before) {
+			/* the next path does not fit: wait for the socket to
+			 * drain, unless there is nothing to drain */
+			if (ibuf_size(out) > 0)
+				break;
+			free(w);
+			errno = ENOBUFS;
+			return -1;
+		}
 		qsort(w, n, sizeof(*w), item_cmp);
 		for (i = 0; i < n; i = j) {
 			for (j = i + 1; j < n && item_cmp(&w[i], &w[j]) == 0;

@@ -788,8 +788,11 @@ send_eors(struct bgp_conn *c)
 	peer_log(c->peer, "initial routes sent, End-of-RIB");
 }
 
-/* Fills the write buffer from the rib while it is below WBUF_LOW. */
-static void
+/*
+ * Fills the write buffer from the rib while it is below WBUF_LOW.  Returns
+ * -1 if it had to end the connection: c is gone then.
+ */
+static int
 conn_refill(struct bgp_conn *c)
 {
 	struct bgp_peer		*p = c->peer;
@@ -797,17 +800,14 @@ conn_refill(struct bgp_conn *c)
 	int			 done = 0, initial;
 
 	if (p->est != c || ibuf_size(c->wbuf) >= WBUF_LOW)
-		return;
-	if (p->cf.rib == NULL) {
+		return 0;
+	if (p->cf.rib == NULL ||
+	    !bgp_rib_cursor_pending(p->cf.rib, &p->cursor)) {
 		if (!p->st.synced)
 			send_eors(c);
-		return;
+		return 0;
 	}
-	if (!bgp_rib_cursor_pending(p->cf.rib, &p->cursor)) {
-		if (!p->st.synced)
-			send_eors(c);
-		return;
-	}
+	rbuf_compact(c->wbuf);	/* the room the rib may fill is at the end */
 	enc.ebgp = p->cf.remote_as != p->cf.local_as;
 	enc.prepend_as = enc.ebgp ? p->cf.local_as : 0;
 	initial = p->cursor.initial;
@@ -818,10 +818,11 @@ conn_refill(struct bgp_conn *c)
 		bgp_notify_set(&n, BGP_ERR_CEASE, CEASE_RESOURCE,
 		    "cannot encode UPDATEs: %s", strerror(errno));
 		conn_error(c, &n);
-		return;
+		return -1;
 	}
 	if (done && initial)
 		send_eors(c);
+	return 0;
 }
 
 static void
@@ -833,7 +834,8 @@ conn_write(struct bgp_conn *c)
 		conn_connected(c);
 		return;
 	}
-	conn_refill(c);
+	if (conn_refill(c) == -1)
+		return;		/* c is gone */
 	if (ibuf_size(c->wbuf) == 0)
 		return;
 	n = write(c->fd, ibuf_data(c->wbuf), ibuf_size(c->wbuf));
@@ -846,7 +848,7 @@ conn_write(struct bgp_conn *c)
 	ibuf_skip(c->wbuf, n);
 	if (ibuf_size(c->wbuf) == 0) {
 		c->wbuf->rpos = c->wbuf->wpos = 0;
-		conn_refill(c);
+		(void)conn_refill(c);	/* may end c: nothing follows */
 	}
 }
 

@@ -252,6 +252,8 @@ pool_push(struct routes *rs, const uint32_t *v, size_t n)
 	uint32_t	*np;
 	size_t		 cap = rs->poolcap;
 
+	if (n == 0)
+		return 0;
 	while (rs->npool + n > cap)
 		cap = cap ? cap * 2 : 4096;
 	if (cap != rs->poolcap) {
@@ -515,7 +517,7 @@ apply_prefix(struct inject *in, struct plan_cache *pc, const struct routes *rs,
     const struct route_line *all, size_t nall, struct json_object *jarr)
 {
 	struct route_line	 r[LBW_PATHS_MAX];
-	struct bgp_attrs	 a[LBW_PATHS_MAX];
+	struct bgp_attrs	*a;
 	double			 w[LBW_PATHS_MAX];
 	const struct lbw_plan	*plan = NULL;
 	char			 pb[64];
@@ -544,7 +546,10 @@ apply_prefix(struct inject *in, struct plan_cache *pc, const struct routes *rs,
 			print_plan(in, r, n, plan, jarr);
 		return 0;
 	}
-	memset(a, 0, sizeof(a));
+	/* only n of them: clearing LBW_PATHS_MAX per prefix was most of a
+	 * 100,000-prefix reload */
+	if ((a = calloc(n ? n : 1, sizeof(*a))) == NULL)
+		return -1;
 	for (i = 0; i < n && rc == 0; i++)
 		rc = path_attrs(in, rs, &r[i], plan->mbps[i], &a[i]);
 	if (rc == 0 && bgp_rib_set(in->rib, &all[0].pfx, a, n) == -1) {
@@ -554,6 +559,7 @@ apply_prefix(struct inject *in, struct plan_cache *pc, const struct routes *rs,
 	}
 	for (i = 0; i < n; i++)
 		bgp_attrs_free(&a[i]);
+	free(a);
 	return rc;
 }
 

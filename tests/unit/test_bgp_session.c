@@ -212,6 +212,58 @@ test_collision_and_routes(void **state)
 	free_side(&b);
 }
 
+static int
+never(struct side *a, struct side *b)
+{
+	return 0;
+}
+
+static void
+add_host_routes(struct bgp_rib *rib, int n)
+{
+	struct bgp_attrs	a = {};
+	struct bgp_prefix	p;
+	char			buf[32];
+	int			i;
+
+	a.present = 1ULL << ATTR_ORIGIN | 1ULL << ATTR_ASPATH |
+	    1ULL << ATTR_NEXTHOP | 1ULL << ATTR_LOCALPREF;
+	inet_pton(AF_INET, "10.255.0.1", &a.nexthop);
+	a.local_pref = 100;
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "10.%d.%d.%d/32", 1 + (i >> 16),
+		    (i >> 8) & 255, i & 255);
+		assert_int_equal(bgp_prefix_parse(buf, &p), 0);
+		assert_int_equal(bgp_rib_set(rib, &p, &a, 1), 0);
+	}
+}
+
+/*
+ * A peer that stops reading while it is owed megabytes: the sender's
+ * socket fills, writes come back short, its buffer stays under its
+ * ceiling, and everything arrives once the peer reads again.
+ */
+static void
+test_backpressure(void **state)
+{
+	struct side	a, b;
+
+	make_side(&a, "127.0.0.1", "127.0.0.2", 65001, 65001, NULL, 1, 90);
+	make_side(&b, "127.0.0.2", "127.0.0.1", 65001, 65001, NULL, 0, 90);
+	add_host_routes(a.rib, 600000);
+	assert_true(run_until(&a, &b, both_established, 10));
+	b.frozen = 1;
+	run_until(&a, &b, never, 1.5);
+	assert_int_equal(state_of(&a), BGP_ESTABLISHED);
+	b.frozen = 0;
+	want_prefixes = 600000;
+	assert_true(run_until(&a, &b, b_has_prefixes, 60));
+	assert_int_equal(prefixes_in(&b), 600000);
+	assert_true(both_established(&a, &b));
+	free_side(&a);
+	free_side(&b);
+}
+
 /* One side stops answering: the other's hold timer (3 s) ends it. */
 static void
 test_hold_timer(void **state)
@@ -230,11 +282,6 @@ test_hold_timer(void **state)
 	free_side(&b);
 }
 
-static int
-never(struct side *a, struct side *b)
-{
-	return 0;
-}
 
 /* The peer claims another AS: OPEN error, never Established. */
 static void
@@ -292,7 +339,6 @@ test_cease(void **state)
 	assert_memory_equal(st.last_error.data + 1, "maintenance", 11);
 	free_side(&a);
 	free_side(&b);
-	(void)never;
 }
 
 int
@@ -300,6 +346,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collision_and_routes),
+		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_hold_timer),
 		cmocka_unit_test(test_wrong_as),
 		cmocka_unit_test(test_md5),
