@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
-INJECT=$TOP/bgp/fabric-inject
+INJECT=${BB_INJECT:-$TOP/bgp/fabric-inject}
 FLOOR=$TOP/bench/bgp_floor
 WATCH=$TOP/bench/fib_watch
 FRRBIN=/usr/lib/frr

@@ -11,11 +11,13 @@
  * paths in file order, each window split into runs of equal attributes.
  *
  * usage: bgp_floor --local-as ASN --router-id ID --peer ADDR --routes FILE
- *                  [--react FILE_B] [--max-msg 4096|65535] [--advertise]
+ *                  [--react FILE_B [--react-a FILE_A]] [--max-msg 4096|65535]
+ *                  [--advertise]
  *        bgp_floor --mrt OUT --local-as ASN --routes FILE
  *
  * --react: after the initial routes, each SIGHUP sends the UPDATEs of
- * FILE_B, the next those of FILE again, and so on (pre-encoded too).
+ * FILE_B, the next those of FILE_A (default: FILE) again, and so on
+ * (pre-encoded too).
  * --mrt: writes the same paths as an MRT TABLE_DUMP_V2 file with ADD-PATH
  * RIB entries (RFC 6396, 8050), one MRT peer per path id, for `gobgp mrt
  * inject global' (GoBGP keeps paths of one prefix apart by their source).
@@ -64,7 +66,7 @@ struct routes {
 
 struct floor_opts {
 	uint32_t	 local_as, router_id;
-	const char	*peer, *routes, *react, *mrt;
+	const char	*peer, *routes, *react, *react_a, *mrt;
 	size_t		 max_msg;
 	int		 advertise;
 };
@@ -663,8 +665,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: bgp_floor --local-as ASN --router-id ID "
 	    "--peer ADDR --routes FILE\n"
-	    "                 [--react FILE_B] [--max-msg 4096|65535] "
-	    "[--advertise]\n"
+	    "                 [--react FILE_B [--react-a FILE_A]] "
+	    "[--max-msg 4096|65535] [--advertise]\n"
 	    "       bgp_floor --mrt OUT --local-as ASN [--router-id ID] "
 	    "--routes FILE\n");
 	exit(2);
@@ -679,6 +681,7 @@ parse_args(int argc, char **argv, struct floor_opts *o)
 		{ "peer", required_argument, NULL, 'p' },
 		{ "routes", required_argument, NULL, 'r' },
 		{ "react", required_argument, NULL, 'R' },
+		{ "react-a", required_argument, NULL, 'B' },
 		{ "mrt", required_argument, NULL, 'm' },
 		{ "max-msg", required_argument, NULL, 'M' },
 		{ "advertise", no_argument, NULL, 'A' },
@@ -700,6 +703,7 @@ parse_args(int argc, char **argv, struct floor_opts *o)
 		case 'p': o->peer = optarg; break;
 		case 'r': o->routes = optarg; break;
 		case 'R': o->react = optarg; break;
+		case 'B': o->react_a = optarg; break;
 		case 'm': o->mrt = optarg; break;
 		case 'M': o->max_msg = bgp_msg_max(strtoul(optarg, NULL, 10));
 			break;
@@ -761,7 +765,8 @@ main(int argc, char **argv)
 	neg.max_msg = o.max_msg;
 	buf = load_encode(&o, o.routes, &neg, 1);
 	if (o.react != NULL) {
-		alt[0] = load_encode(&o, o.routes, &neg, 0);
+		alt[0] = load_encode(&o, o.react_a ? o.react_a : o.routes, &neg,
+		    0);
 		alt[1] = load_encode(&o, o.react, &neg, 0);
 	}
 	return run_session(&o, buf, alt) == -1 ? 1 : 0;

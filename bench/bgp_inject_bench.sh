@@ -7,7 +7,8 @@
 # usage: bench/bgp_inject_bench.sh [NxK ...]   (root; after make -j2)
 #        default: 10000x2 10000x8 100000x2 100000x8
 # env:   INJECTORS="fabric-inject floor gobgp" (the order of each case)
-#        RUNS=5 (trials per injector and case, interleaved; medians)
+#        RUNS=5 (trials per injector and case, interleaved, the order
+#        reversed every other run; medians)
 #        GOBGP_RUNS=3 (GoBGP is slow: fewer trials for it)
 #        PROFILE=1: one more fabric-inject trial of the last case under
 #        `perf record', and where its CPU time went
@@ -36,7 +37,7 @@ INJECTORS=${INJECTORS:-fabric-inject floor gobgp}
 RUNS=${RUNS:-5}
 GOBGP_RUNS=${GOBGP_RUNS:-3}
 PROFILE=${PROFILE:-0}
-TIMEOUT=${TIMEOUT:-240}
+TIMEOUT=${TIMEOUT:-120}
 LEAF_AS=65001
 
 LEAF=$(bb_netns leaf)
@@ -109,9 +110,17 @@ watch_result() {	# the done= time, after watch_wait; or fails
 	    { sed 's/^/# fib_watch: /' "$BB_DIR/watch.out" >&2; return 1; }
 }
 
-watch_wait() {
-	wait "$WATCH_PID"
+watch_wait() {	# [INJECTOR_PID]: until fib_watch ends, or the injector dies
+	while alive "$WATCH_PID"; do
+		if [ -n "${1:-}" ] && ! alive "$1"; then
+			sleep 0.5	# it may have finished just before
+			alive "$WATCH_PID" && log "the injector died (pid $1)"
+			break
+		fi
+		sleep 0.05
+	done
 	bb_stop_pid "$WATCH_PID"
+	wait "$WATCH_PID" 2>/dev/null
 }
 
 # sample_ok FILE N K: three prefixes checked with ip -j against the plan
@@ -137,12 +146,14 @@ trial_fabric_inject() {	# FILE N K EXPECT
 	    --local-as $LEAF_AS --router-id 10.255.0.1 --connect-retry 1 \
 	    --peer 10.255.0.2 --routes "$1"
 	local pid=$BB_PID
-	watch_wait
+	watch_wait "$pid"
 	done=$(watch_result) || done=
 	cpu=$(proc_cpu "$pid")
 	up=$(bb_wait_line "$BB_DIR/inj.log" 'session up' 1)
 	trial_line fabric-inject "$2" "$3" "$t0" "$up" "$done" - "$cpu" "$1"
 	bb_stop_pid "$pid"
+	sleep 0.2
+	cat "$BB_DIR/inj.log" >>"$BB_DIR/inj.all.log"
 }
 
 trial_floor() {
@@ -153,7 +164,7 @@ trial_floor() {
 	    --local-as $LEAF_AS --router-id 10.255.0.1 --peer 10.255.0.2 \
 	    --routes "$1"
 	local pid=$BB_PID
-	watch_wait
+	watch_wait "$pid"
 	done=$(watch_result) || done=
 	cpu=$(proc_cpu "$pid")
 	up=$(grep -o 'session up at [0-9.]*' "$BB_DIR/floor.log" | awk '{ print $4 }')
@@ -184,7 +195,7 @@ trial_gobgp() {
 	log "gobgpd holds ${paths:-0} paths $(sub "$t0" "$loaded") s after its start"
 	watch_start "$2" "$4"
 	gobgp neighbor 10.255.0.2 enable >/dev/null
-	watch_wait
+	watch_wait "$pid"
 	done=$(watch_result) || done=
 	cpu=$(proc_cpu "$pid")
 	up=$(bb_wait_line "$BB_DIR/gobgpd.log" 'Peer Up' 1)
@@ -194,7 +205,8 @@ trial_gobgp() {
 }
 
 trial_line() {	# NAME N K T0 UP DONE LOAD CPU FILE
-	local ok=no from_up=- from_start=- bcpu zcpu
+	local ok=no from_up=- from_start=- bcpu zcpu ev
+	echo "$1 $2 $3 t0=$4 up=$5 $(cat "$BB_DIR/watch.out")" >>"$BB_DIR/watch.all.log"
 	bcpu=$(proc_cpu "$(cat "/var/run/frr/$LEAF/bgpd.pid")")
 	zcpu=$(proc_cpu "$(cat "/var/run/frr/$LEAF/zebra.pid")")
 	if [ -n "$6" ]; then
@@ -202,7 +214,8 @@ trial_line() {	# NAME N K T0 UP DONE LOAD CPU FILE
 		from_start=$(sub "$4" "$6")
 		[ -n "$5" ] && from_up=$(sub "$5" "$6")
 	fi
-	echo "$1 $2 $3 $from_up $from_start $7 ${8:--} ${bcpu:--} ${zcpu:--} $ok" \
+	ev=$(grep -o 'events=[0-9]*' "$BB_DIR/watch.out" | cut -d= -f2)
+	echo "$1 $2 $3 $from_up $from_start $7 ${8:--} ${bcpu:--} ${zcpu:--} $ok ${ev:--}" \
 	    >>"$BB_DIR/results"
 	log "$1 N=$2 K=$3: from session up $from_up s, from process start" \
 	    "$from_start s, injector CPU ${8:--} s, bgpd ${bcpu:--} s," \
@@ -236,7 +249,9 @@ for c in $CASES; do
 	expect=$(bb_expect "$BB_DIR/routes")
 	log "case N=$n K=$k: kernel weights $expect"
 	for r in $(seq "$RUNS"); do
-		for inj in $INJECTORS; do
+		order=$INJECTORS	# ABBA: even runs in reverse
+		[ $((r % 2)) = 0 ] && order=$(echo "$INJECTORS" | tr ' ' '\n' | tac | tr '\n' ' ')
+		for inj in $order; do
 			[ "$inj" = gobgp ] && [ "$r" -gt "$GOBGP_RUNS" ] && continue
 			leaf_fresh
 			"trial_${inj//-/_}" "$BB_DIR/routes" "$n" "$k" "$expect"
@@ -246,7 +261,7 @@ for c in $CASES; do
 done
 
 echo
-printf '| N x K | paths | fabric-inject s (from session up / from start) | floor s | GoBGP s | fabric-inject / floor | GoBGP / floor | GoBGP load s | weights ok |\n'
+printf '| N x K | paths | fabric-inject s (from session up / from start) | floor s | GoBGP s | fabric-inject / floor | GoBGP / floor | GoBGP load s | trials complete and weights right |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for c in $CASES; do
 	n=${c%x*}
@@ -255,22 +270,25 @@ for c in $CASES; do
 	fl_up=$(col floor "$n" "$k" 4); fl_st=$(col floor "$n" "$k" 5)
 	gb_up=$(col gobgp "$n" "$k" 4); gb_st=$(col gobgp "$n" "$k" 5)
 	gb_ld=$(col gobgp "$n" "$k" 6)
-	oks=$(awk -v n="$n" -v k="$k" '$2 == n && $3 == k { print $1 ":" $10 }' \
-	    "$BB_DIR/results" | sort -u | tr '\n' ' ')
-	printf '| %s x %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s|\n' \
+	oks=$(awk -v n="$n" -v k="$k" '$2 == n && $3 == k { t[$1]++; if ($10 == "yes") y[$1]++ }
+	    END { for (a in t) printf "%s %d/%d, ", a, y[a], t[a] }' "$BB_DIR/results" | sed 's/, $//')
+	printf '| %s x %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s |\n' \
 	    "$n" "$k" $((n * k)) "$fi_up" "$fi_st" "$fl_up" "$fl_st" \
 	    "$gb_up" "$gb_st" "$(ratio "$fi_up" "$fl_up")" \
 	    "$(ratio "$fi_st" "$fl_st")" "$(ratio "$gb_up" "$fl_up")" \
 	    "$(ratio "$gb_st" "$fl_st")" "$gb_ld" "$oks"
 done
 echo
-echo "Spread (min-max over the runs), seconds from session up:"
+echo "Spread (min-max over the runs), seconds from session up; and the kernel's"
+echo "route notifications (min-max: N when every route went in once with all its"
+echo "next-hops, more when FRR installed some with fewer paths first):"
 for c in $CASES; do
 	n=${c%x*}
 	k=${c#*x}
 	printf '  %7s x %s:' "$n" "$k"
 	for inj in $INJECTORS; do
-		printf '  %s %s' "$inj" "$(spread "$inj" "$n" "$k" 4)"
+		printf '  %s %s (%s)' "$inj" "$(spread "$inj" "$n" "$k" 4)" \
+		    "$(spread "$inj" "$n" "$k" 11)"
 	done
 	echo
 done
@@ -288,7 +306,7 @@ done
 
 if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
 	echo
-	echo "Profile: fabric-inject, N=$n K=$k, perf record -g (whole process life:"
+	echo "Profile: fabric-inject, N=$n K=$k, perf record --call-graph dwarf (whole life:"
 	echo "file parse and rib build before the session, encoding during it):"
 	leaf_fresh
 	watch_start "$n" "$expect"
@@ -296,7 +314,7 @@ if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
 	    -o "$BB_DIR/perf.data" -- "$INJECT" --local-as $LEAF_AS \
 	    --router-id 10.255.0.1 --connect-retry 1 --peer 10.255.0.2 \
 	    --routes "$BB_DIR/routes"
-	watch_wait
+	watch_wait "$BB_PID"
 	bb_stop_pid "$BB_PID" INT
 	sleep 1
 	echo "Self time, top 20:"

@@ -12,7 +12,10 @@
 #
 # usage: bench/bgp_reaction_bench.sh [ROUNDS]   (root; after make -j2)
 #        default 20; env BLOCKS=2: fabric-inject, floor, fabric-inject,
-#        floor... each ROUNDS rounds (medians over all of a speaker's)
+#        floor... each ROUNDS rounds (medians over all of a speaker's);
+#        BACKGROUND=N: the routes file also holds N other prefixes x 2
+#        paths that do not change (fabric-inject re-reads them all on
+#        SIGHUP; the floor sends only the changed prefix)
 #
 # The leaf: zebra + bgpd (FRR 8.4, maximum-paths ibgp 64) in
 # fabbench-*-leaf, next-hops 10.200.1.1 and 10.200.2.1 on two veths to
@@ -21,6 +24,7 @@
 
 ROUNDS=${1:-20}
 BLOCKS=${BLOCKS:-1}
+BACKGROUND=${BACKGROUND:-0}
 AS=65001
 PFX=20.0.0.0/24
 
@@ -48,10 +52,14 @@ router bgp $AS
  exit-address-family
 !
 EOF
-printf '%s 10.200.1.1 1\n%s 10.200.2.1 3\n' $PFX $PFX >"$BB_DIR/a"
-printf '%s 10.200.1.1 3\n%s 10.200.2.1 1\n' $PFX $PFX >"$BB_DIR/b"
-WA=$(bb_expect "$BB_DIR/a")
-WB=$(bb_expect "$BB_DIR/b")
+printf '%s 10.200.1.1 1\n%s 10.200.2.1 3\n' $PFX $PFX >"$BB_DIR/a1"
+printf '%s 10.200.1.1 3\n%s 10.200.2.1 1\n' $PFX $PFX >"$BB_DIR/b1"
+WA=$(bb_expect "$BB_DIR/a1")
+WB=$(bb_expect "$BB_DIR/b1")
+: >"$BB_DIR/bg"
+[ "$BACKGROUND" -gt 0 ] && bb_routes "$BB_DIR/bg" "$BACKGROUND" 2 30
+cat "$BB_DIR/a1" "$BB_DIR/bg" >"$BB_DIR/a"
+cat "$BB_DIR/b1" "$BB_DIR/bg" >"$BB_DIR/b"
 
 # run NAME CMD...: the speaker in the injector's namespace; ROUNDS
 # changes once the leaf has weights A
@@ -66,6 +74,9 @@ run() {
 	pid=$BB_PID
 	ip netns exec "$LEAF" "$WATCH" count 1 "$WA" 60 >/dev/null ||
 	    { log "$name: weights A never reached the kernel"; return 1; }
+	# and the background, if any, is in too
+	[ "$BACKGROUND" -gt 0 ] && ip netns exec "$LEAF" "$WATCH" count \
+	    "$BACKGROUND" 10.200.1.1=33,10.200.2.1=66 120 >/dev/null
 	sleep 1
 	if [ "$name" = fabric-inject ]; then
 		ip netns exec "$LEAF" "$WATCH" react "$pid" $PFX "$WA" "$WB" \
@@ -85,7 +96,8 @@ stats() {	# FILE: median min max of the rounds in it
 }
 
 bb_header
-echo "method: one prefix, two paths, weights $WA <-> $WB; time from" \
+echo "method: one prefix, two paths, weights $WA <-> $WB" \
+    "($BACKGROUND other prefixes x 2 paths unchanged in the file); time from" \
     "just before kill(SIGHUP) to the kernel's route notification with the" \
     "new weights; $ROUNDS rounds x $BLOCKS block(s) per speaker"
 : >"$BB_DIR/fabric-inject.rounds"
@@ -94,7 +106,8 @@ for b in $(seq "$BLOCKS"); do
 	run fabric-inject "$INJECT" --local-as $AS --router-id 10.255.0.1 \
 	    --connect-retry 1 --peer 10.255.0.2 --routes "$BB_DIR/routes"
 	run floor "$FLOOR" --local-as $AS --router-id 10.255.0.1 \
-	    --peer 10.255.0.2 --routes "$BB_DIR/a" --react "$BB_DIR/b"
+	    --peer 10.255.0.2 --routes "$BB_DIR/a" --react "$BB_DIR/b1" \
+	    --react-a "$BB_DIR/a1"
 done
 bb_frr_stop "$LEAF"
 

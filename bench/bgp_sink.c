@@ -8,9 +8,12 @@
  * KEEPALIVE, then counts the IPv4 NLRI of every UPDATE (classic NLRI
  * field, ADD-PATH encoding) and throws the bytes away.  When PEERS
  * sessions have each sent End-of-RIB it prints "all EPOCH PATHS" and
- * keeps the sessions up until SIGTERM.
+ * keeps the sessions up until SIGTERM.  READ_DELAY_US makes it a slow
+ * peer: it sleeps that long after every read of up to 64 KiB, and keeps
+ * its receive buffer at 64 KiB so the speaker's writes come back short.
+ * BGP_SINK_DUMP=FILE: what 127.1.0.1 receives is copied to FILE.
  *
- * usage: bgp_sink PEERS
+ * usage: bgp_sink PEERS [READ_DELAY_US]
  */
 #include "config.h"
 
@@ -41,6 +44,9 @@ struct conn {
 	uint32_t	 local_id;	/* host order */
 	uint64_t	 paths;
 };
+
+static long read_delay_us;
+static FILE *dump;		/* BGP_SINK_DUMP: the first session's bytes */
 
 static double
 now_real(void)
@@ -143,6 +149,10 @@ conn_read(struct conn *c)
 		return -1;
 	n = read(c->fd, room, BGP_EXT_MAX_MSG);
 	c->rb->wpos -= BGP_EXT_MAX_MSG - (n > 0 ? n : 0);
+	if (read_delay_us > 0)
+		usleep(read_delay_us);
+	if (dump != NULL && c->local_id == 0x7f010001U && n > 0)
+		fwrite(room, 1, n, dump);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0)
@@ -197,6 +207,11 @@ accept_one(int lfd, struct conn *conns, size_t *n)
 		return;
 	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (read_delay_us > 0) {
+		int	sz = 64 * 1024;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	memset(&conns[*n], 0, sizeof(conns[*n]));
 	conns[*n].fd = fd;
 	conns[*n].local_id = ntohl(local.sin_addr.s_addr);
@@ -244,10 +259,15 @@ main(int argc, char **argv)
 	double			 next_ka;
 	int			 lfd, done = 0;
 
-	if (argc != 2 || (want = strtoul(argv[1], NULL, 10)) == 0) {
-		fprintf(stderr, "usage: bgp_sink PEERS\n");
+	if (argc < 2 || argc > 3 ||
+	    (want = strtoul(argv[1], NULL, 10)) == 0) {
+		fprintf(stderr, "usage: bgp_sink PEERS [READ_DELAY_US]\n");
 		return 2;
 	}
+	if (argc == 3)
+		read_delay_us = strtol(argv[2], NULL, 10);
+	if (getenv("BGP_SINK_DUMP") != NULL)
+		dump = fopen(getenv("BGP_SINK_DUMP"), "w");
 	signal(SIGPIPE, SIG_IGN);
 	if ((lfd = listen_179()) == -1) {
 		perror("bgp_sink: port 179");
@@ -269,6 +289,8 @@ main(int argc, char **argv)
 				conns[i].fd = -1;
 			}
 		report(conns, n, want, &done);
+		if (done && dump != NULL)
+			fflush(dump);
 		if (now_real() >= next_ka) {
 			keepalives(conns, n);
 			next_ka = now_real() + 30;

@@ -10,7 +10,7 @@ set -eu
 runs=${1:-5}
 top=$(cd "$(dirname "$0")/.." && pwd)
 ctl=${FABRICCTL:-$top/controller/fabricctl}
-policies="ecmp wcmp adaptive pinned flowlet optimal"
+policies="ecmp wcmp adaptive pinned flowlet flowlet-ca optimal"
 
 [ -x "$ctl" ] || { echo "sim_bench: build first ($ctl missing)" >&2; exit 1; }
 

@@ -59,7 +59,7 @@ static const struct cmd cmds[] = {
 	    "-t FILE -n NODE -i IFACE", "remove a link's impairments" },
 	{ { "sim" }, cmd_sim,
 	    "SCENARIO [-j] [--seed N] [--policy P[,P...]]... [--timing]",
-	    "score routing policies (ecmp, wcmp, adaptive, pinned, flowlet) "
+	    "score routing policies (ecmp, wcmp, adaptive, pinned, flowlet,\n      flowlet-ca) "
 	    "against the optimum\n      on a scenario, in a flow-level "
 	    "simulation (docs/SIMULATOR.md)" },
 };

@@ -37,7 +37,7 @@
 #define SIM_PHASES_MAX		(1U << 20)
 #define SIM_XFERS_MAX		(1U << 24)	/* transfers in one job */
 #define SIM_FLOWS_MAX		(1U << 22)	/* flows alive at once */
-#define SIM_PATHS_MAX		4096	/* up-down paths of one leaf pair */
+#define SIM_PATHS_MAX		32768	/* up-down paths of one leaf pair */
 #define SIM_STEPS_MAX		50000000ULL	/* engine iterations */
 #define SIM_TIME_REL		1e-5	/* completions merged, of a phase */
 
@@ -61,6 +61,7 @@ enum sim_policy {
 	SIM_ADAPTIVE,
 	SIM_PINNED,
 	SIM_FLOWLET,
+	SIM_FLOWLET_CA,		/* congestion-aware flowlet re-picks */
 	SIM_OPTIMAL,
 	SIM_NPOLICIES
 };
@@ -135,6 +136,8 @@ struct sim_params {
 	double		 flowlet_interval; /* s of transfer between re-picks */
 	double		 flowlet_gap;	/* s; < 0: flowlet_gap(spread) */
 	double		 flowlet_margin;
+	double		 flowlet_decision_delay; /* s: flowlet-ca, boundary
+					   to the move taking effect */
 };
 
 struct sim_scenario {

@@ -27,6 +27,7 @@
 #define CANDS_MAX	256
 #define PENDING_MAX	64
 #define MTU_BITS	(4096.0 * 8)
+#define IS_FLOWLET(p)	((p) == SIM_FLOWLET || (p) == SIM_FLOWLET_CA)
 
 enum ev_type {
 	EV_LINK = 0,		/* arg: scenario event */
@@ -60,6 +61,25 @@ struct flow {
 	uint8_t		job;
 	uint32_t	bg;			/* fixed: its entry */
 	uint32_t	repicks;
+	double		crate;		/* flowlet-ca: rate as last known */
+	uint8_t		due;		/* flowlet-ca: in this batch */
+	uint8_t		npld;		/* flowlet-ca: a decided move */
+	uint32_t	pld[SIM_HOPS_MAX];
+	double		pend_t;		/* when it takes effect */
+};
+
+/* flowlet-ca: the up-down paths of one leaf pair (switch hops only). */
+struct caset {
+	uint32_t	*ld;		/* n * SIM_HOPS_MAX */
+	uint8_t		*nld;
+	uint32_t	 n;
+	uint8_t		 valid;
+};
+
+struct caord {
+	double		pri;
+	uint64_t	key;
+	uint32_t	i;
 };
 
 /* Weights the controller pushed, as the FIBs will hold them. */
@@ -108,10 +128,22 @@ struct sim {
 	uint32_t		 nstruct;	/* queued events that can
 						   unblock a stalled job */
 	int			 dirty, measure, done;
+	/* flowlet-ca */
+	double			*ca_load;	/* [ld]: rates of unmoved flows */
+	uint32_t		*ca_cnt;	/* [ld]: their number */
+	struct caset		*ca_sets;	/* [src leaf * nleaves + dst] */
+	uint32_t		*ca_scr_ld;
+	uint8_t			*ca_scr_nld;
+	struct caord		*ca_ord;
+	uint32_t		 ca_ordcap;
 };
 
+static int	ca_place(struct sim *, uint32_t, int);
+static void	ca_sets_clear(struct sim *);
+
 static const char *policy_names[SIM_NPOLICIES] = {
-	"ecmp", "wcmp", "adaptive", "pinned", "flowlet", "optimal"
+	"ecmp", "wcmp", "adaptive", "pinned", "flowlet", "flowlet-ca",
+	"optimal"
 };
 
 const char *
@@ -380,14 +412,25 @@ path_delay(const struct sim *s, const uint32_t *ld, uint8_t nld)
 	return d;
 }
 
-/* A live flow moves: packets on the new path overtake unless the gap
- * covers the difference. */
+static int
+same_path(const struct flow *fl, const uint32_t *ld, uint8_t nld)
+{
+	return fl->routed && nld == fl->nld && memcmp(ld, fl->ld, nld *
+	    sizeof(*ld)) == 0;
+}
+
+/*
+ * A live flow moves: packets on the new path overtake unless the gap
+ * covers the difference.  Staying on the same path is no move: the rates
+ * need no recomputation.
+ */
 static void
 move_flow(struct sim *s, struct flow *fl, const uint32_t *ld, uint8_t nld,
     double gap)
 {
-	if (fl->routed && s->t > fl->start && (nld != fl->nld ||
-	    memcmp(ld, fl->ld, nld * sizeof(*ld)) != 0) &&
+	if (same_path(fl, ld, nld))
+		return;
+	if (fl->routed && s->t > fl->start &&
 	    path_delay(s, fl->ld, fl->nld) - path_delay(s, ld, nld) > gap)
 		s->res->reorder_events++;
 	set_path(s, fl, ld, nld);
@@ -524,11 +567,11 @@ route_new_flows(struct sim *s, uint32_t from)
 		return pin_batch(s, from);
 	for (i = from; i < s->nfl; i++) {
 		route_hash(s, &s->fl[i], policy_mode(s->pol), 0);
-		if (s->pol == SIM_FLOWLET)
+		if (IS_FLOWLET(s->pol))
 			s->fl[i].next_repick = s->t +
 			    s->sc->params.flowlet_interval;
 	}
-	return 0;
+	return s->pol == SIM_FLOWLET_CA ? ca_place(s, from, 1) : 0;
 }
 
 /* ---- scratch ---------------------------------------------------------- */
@@ -604,6 +647,8 @@ recompute(struct sim *s)
 	    s->fcap, s->rate) == -1)
 		return -1;
 	memset(s->ldrate, 0, s->nld * sizeof(*s->ldrate));
+	for (i = 0; i < s->nfl; i++)
+		s->fl[i].crate = s->rate[i];
 	for (i = 0; i < s->nfl; i++)
 		for (h = 0; s->fl[i].routed && h < s->fl[i].nld; h++) {
 			s->ldrate[s->fl[i].ld[h]] += s->rate[i];
@@ -956,7 +1001,7 @@ controller_event(struct sim *s)
 
 	if (s->pol == SIM_PINNED)
 		return ev_push(s, s->t + d, EV_REPIN, 0);
-	if (s->pol == SIM_WCMP || s->pol == SIM_FLOWLET || s->pol ==
+	if (s->pol == SIM_WCMP || IS_FLOWLET(s->pol) || s->pol ==
 	    SIM_ADAPTIVE)
 		return controller_compute(s);
 	return 0;
@@ -1024,6 +1069,7 @@ notice(struct sim *s, uint32_t ei)
 	s->f->version++;
 	if (sim_paths_update(&s->paths) == -1)
 		return -1;
+	ca_sets_clear(s);
 	for (i = 0; i < s->nfl; i++)
 		if (!s->fl[i].routed || path_dead(s, &s->fl[i]))
 			route_hash(s, &s->fl[i], policy_mode(s->pol), 0);
@@ -1054,6 +1100,276 @@ flowlet_repicks(struct sim *s)
 			continue;
 		move_flow(s, fl, ld, nld, s->gap);
 	}
+}
+
+/*
+ * flowlet-ca: congestion-aware re-picks (CONGA, HULA; docs/SIMULATOR.md).
+ * At a flowlet boundary the flows due are taken off the books and placed
+ * again one by one, the furthest behind first (the most time left at its
+ * non-blocking rate: it finishes the phase last), each on the up-down
+ * path where it would get the most: per hop, the larger of the spare
+ * capacity and a fair share with the flows already there (cap / (n + 1)),
+ * the least over the path, at most its non-blocking rate.  Ties keep the
+ * current path, then prefer the most spare capacity (for a flow held
+ * below its non-blocking rate), then a hashed rotation.  The loads are
+ * the rates of the last max-min computation, and each placed flow adds
+ * its estimate, so the batch does not herd.
+ */
+static void
+ca_sets_clear(struct sim *s)
+{
+	size_t	i, n = (size_t)s->paths.nleaves * s->paths.nleaves;
+
+	for (i = 0; s->ca_sets != NULL && i < n; i++) {
+		free(s->ca_sets[i].ld);
+		free(s->ca_sets[i].nld);
+		memset(&s->ca_sets[i], 0, sizeof(s->ca_sets[i]));
+	}
+}
+
+static int
+ca_init(struct sim *s)
+{
+	size_t	n = (size_t)s->paths.nleaves * s->paths.nleaves;
+
+	if (n > (1U << 22)) {
+		errno = E2BIG;
+		return -1;
+	}
+	if ((s->ca_sets = calloc(n + 1, sizeof(*s->ca_sets))) == NULL ||
+	    (s->ca_load = calloc(s->nld + 1, sizeof(double))) == NULL ||
+	    (s->ca_cnt = calloc(s->nld + 1, sizeof(uint32_t))) == NULL ||
+	    (s->ca_scr_ld = calloc((size_t)SIM_PATHS_MAX * SIM_HOPS_MAX,
+	    sizeof(uint32_t))) == NULL ||
+	    (s->ca_scr_nld = calloc(SIM_PATHS_MAX, 1)) == NULL)
+		return -1;
+	return 0;
+}
+
+static struct caset *
+ca_set(struct sim *s, uint32_t sl, uint32_t dl)
+{
+	struct caset	*c;
+	size_t		 n;
+
+	c = &s->ca_sets[(size_t)s->paths.leaf_idx[sl] * s->paths.nleaves +
+	    s->paths.leaf_idx[dl]];
+	if (c->valid)
+		return c;
+	if (sim_paths_enum(&s->paths, sl, dl, s->ca_scr_ld, s->ca_scr_nld,
+	    SIM_PATHS_MAX, &n) == -1)
+		return NULL;
+	if ((c->ld = calloc(n * SIM_HOPS_MAX + 1, sizeof(*c->ld))) == NULL ||
+	    (c->nld = calloc(n + 1, 1)) == NULL) {
+		free(c->ld);
+		c->ld = NULL;
+		return NULL;
+	}
+	memcpy(c->ld, s->ca_scr_ld, n * SIM_HOPS_MAX * sizeof(*c->ld));
+	memcpy(c->nld, s->ca_scr_nld, n);
+	c->n = (uint32_t)n;
+	c->valid = 1;
+	return c;
+}
+
+static int
+ca_cmp(const void *a, const void *b)
+{
+	const struct caord	*x = a, *y = b;
+
+	if (x->pri != y->pri)
+		return x->pri > y->pri ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* What a flow could get on switch hops ld[0..n): estimate and spare. */
+static void
+ca_eval(const struct sim *s, const uint32_t *ld, uint8_t n, double *est,
+    double *spare)
+{
+	double	e = INFINITY, sp = INFINITY, c, v, sh;
+	uint8_t	k;
+
+	for (k = 0; k < n; k++) {
+		c = s->cap[ld[k]];
+		v = c - s->ca_load[ld[k]];
+		sh = c / (s->ca_cnt[ld[k]] + 1);
+		if (v < sp)
+			sp = v;
+		if ((v > sh ? v : sh) < e)
+			e = v > sh ? v : sh;
+	}
+	*est = e;
+	*spare = sp;
+}
+
+static void
+ca_book(struct sim *s, const uint32_t *ld, uint8_t n, double r, int sign)
+{
+	uint8_t	k;
+
+	for (k = 0; k < n; k++) {
+		s->ca_load[ld[k]] += sign * r;
+		s->ca_cnt[ld[k]] += sign;
+	}
+}
+
+static int
+ca_better(double e1, double s1, double e0, double s0, double dem)
+{
+	double	eps = 1e-9 * (e0 > 1 ? e0 : 1);
+
+	if (e1 > e0 + eps)
+		return 1;
+	if (e1 < e0 - eps || e1 >= dem * (1 - 1e-9))
+		return 0;
+	return s1 > s0 + 1e-9 * (s0 > 1 ? s0 : 1);
+}
+
+/* One due flow: the best path, booked. */
+static int
+ca_pick(struct sim *s, struct flow *fl, int fresh)
+{
+	uint32_t	 ld[SIM_HOPS_MAX], j, b, best = UINT32_MAX, start;
+	struct caset	*c;
+	double		 dem, e, sp, be = -1, bs = -INFINITY, r;
+	const uint32_t	*p;
+
+	dem = fl->demand > 0 ? fl->demand : INFINITY;
+	if (fl->routed && fl->nld >= 2 && !path_dead(s, fl)) {
+		ca_eval(s, fl->ld + 1, fl->nld - 2, &be, &bs);
+		be = be < dem ? be : dem;
+	}
+	if ((c = ca_set(s, fl->src_leaf, fl->dst_leaf)) == NULL)
+		return -1;
+	if (c->n == 0)
+		return 0;
+	start = (uint32_t)(sim_mix64(fl->key ^ sim_mix64(0xca000000ULL +
+	    fl->repicks)) % c->n);
+	for (j = 0; j < c->n; j++) {
+		b = (start + j) % c->n;
+		ca_eval(s, c->ld + (size_t)b * SIM_HOPS_MAX, c->nld[b], &e,
+		    &sp);
+		e = e < dem ? e : dem;
+		if (ca_better(e, sp, be, bs, dem)) {
+			best = b;
+			be = e;
+			bs = sp;
+		}
+	}
+	r = be > 0 ? be : 0;
+	if (best != UINT32_MAX) {
+		p = c->ld + (size_t)best * SIM_HOPS_MAX;
+		ld[0] = SIM_LD(sim_host_link(s->f, fl->src), 0);
+		memcpy(ld + 1, p, c->nld[best] * sizeof(*ld));
+		ld[c->nld[best] + 1] = SIM_LD(sim_host_link(s->f, fl->dst), 1);
+		if (fresh || s->sc->params.flowlet_decision_delay <= 0)
+			move_flow(s, fl, ld, c->nld[best] + 2, s->gap);
+		else {		/* decided now, in effect later */
+			memcpy(fl->pld, ld, sizeof(ld));
+			fl->npld = c->nld[best] + 2;
+			fl->pend_t = s->t +
+			    s->sc->params.flowlet_decision_delay;
+		}
+		ca_book(s, p, c->nld[best], r, 1);
+	} else if (fl->routed && fl->nld >= 2)
+		ca_book(s, fl->ld + 1, fl->nld - 2, r, 1);
+	fl->crate = r;
+	return 0;
+}
+
+/* Decided moves whose decision delay has passed take effect. */
+static void
+ca_apply(struct sim *s)
+{
+	struct flow	*fl;
+	uint32_t	 i;
+	uint8_t		 k;
+
+	for (i = 0; i < s->nfl; i++) {
+		fl = &s->fl[i];
+		if (fl->npld == 0 || fl->pend_t > s->t * (1 + 1e-12) + 1e-15)
+			continue;
+		for (k = 0; k < fl->npld; k++)
+			if (fab_link_usable(s->f, SIM_LD_LINK(fl->pld[k])) <= 0)
+				break;
+		if (k == fl->npld)	/* else the switch drops the move */
+			move_flow(s, fl, fl->pld, fl->npld, s->gap);
+		fl->npld = 0;
+	}
+}
+
+/*
+ * Places the flows due: [from, nfl) if `fresh' (new flows, already hashed
+ * onto a path), else every flow at its flowlet boundary.
+ */
+static int
+ca_place(struct sim *s, uint32_t from, int fresh)
+{
+	struct caord	*o;
+	struct flow	*fl;
+	uint32_t	 i, n = 0;
+
+	if (s->nfl > s->ca_ordcap) {
+		if ((o = reallocarray(s->ca_ord, s->flcap + 1,
+		    sizeof(*o))) == NULL)
+			return -1;
+		s->ca_ord = o;
+		s->ca_ordcap = s->flcap + 1;
+	}
+	for (i = fresh ? from : 0; i < s->nfl; i++) {
+		fl = &s->fl[i];
+		if (!fresh) {
+			if (fl->next_repick > s->t * (1 + 1e-12) + 1e-15)
+				continue;
+			fl->next_repick += s->sc->params.flowlet_interval;
+			if (fl->next_repick <= s->t)
+				fl->next_repick = s->t +
+				    s->sc->params.flowlet_interval;
+			fl->repicks++;
+		}
+		if (fl->src_leaf == fl->dst_leaf || !host_links_usable(s, fl))
+			continue;
+		fl->due = 1;
+		o = &s->ca_ord[n++];
+		o->pri = !fl->job ? -1 : fl->demand > 0 ? fl->remaining /
+		    fl->demand : INFINITY;
+		o->key = fl->key;
+		o->i = i;
+	}
+	/*
+	 * Nobody held below its non-blocking rate: no move can help, and
+	 * the flows stay (the common case once a phase is balanced).
+	 */
+	for (i = 0; !fresh && i < n; i++) {
+		fl = &s->fl[s->ca_ord[i].i];
+		if (fl->crate < fl->demand * (1 - 1e-6))
+			break;
+	}
+	if (!fresh && i == n) {
+		for (i = 0; i < n; i++)
+			s->fl[s->ca_ord[i].i].due = 0;
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	memset(s->ca_load, 0, s->nld * sizeof(*s->ca_load));
+	memset(s->ca_cnt, 0, s->nld * sizeof(*s->ca_cnt));
+	for (i = 0; i < s->nfl; i++) {
+		fl = &s->fl[i];
+		if (!fl->due && fl->routed && fl->nld >= 2)
+			ca_book(s, fl->ld + 1, fl->nld - 2, fl->crate, 1);
+	}
+	qsort(s->ca_ord, n, sizeof(*s->ca_ord), ca_cmp);
+	for (i = 0; i < n; i++) {
+		fl = &s->fl[s->ca_ord[i].i];
+		fl->due = 0;
+		if (ca_pick(s, fl, fresh) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -1100,9 +1416,11 @@ next_instant(const struct sim *s)
 		if (s->rate[i] > 0 && isfinite(s->fl[i].remaining) &&
 		    (tf = s->t + s->fl[i].remaining / s->rate[i]) < t)
 			t = tf;
-		if (s->pol == SIM_FLOWLET && s->fl[i].routed &&
+		if (IS_FLOWLET(s->pol) && s->fl[i].routed &&
 		    s->fl[i].next_repick < t)
 			t = s->fl[i].next_repick;
+		if (s->fl[i].npld > 0 && s->fl[i].pend_t < t)
+			t = s->fl[i].pend_t;
 	}
 	return t < s->t ? s->t : t;
 }
@@ -1170,6 +1488,11 @@ step(struct sim *s)
 		return -1;
 	if (s->pol == SIM_FLOWLET)
 		flowlet_repicks(s);
+	else if (s->pol == SIM_FLOWLET_CA) {
+		ca_apply(s);
+		if (ca_place(s, 0, 0) == -1)
+			return -1;
+	}
 	if (s->phase_left == 0) {
 		s->phase++;
 		if (start_phase(s) == -1)
@@ -1212,6 +1535,7 @@ sim_free(struct sim *s)
 {
 	int	i;
 
+	ca_sets_clear(s);	/* before the paths: it needs nleaves */
 	sim_paths_free(&s->paths);
 	sim_mm_free(&s->mm);
 	for (i = 0; i < s->npend; i++)
@@ -1235,6 +1559,12 @@ sim_free(struct sim *s)
 	free(s->evq);
 	free(s->bgrng);
 	free(s->bgcount);
+	free(s->ca_sets);
+	free(s->ca_load);
+	free(s->ca_cnt);
+	free(s->ca_scr_ld);
+	free(s->ca_scr_nld);
+	free(s->ca_ord);
 }
 
 /* The largest valley-free detour in hops, for the default flowlet gap. */
@@ -1283,8 +1613,10 @@ sim_init(struct sim *s, struct sim_scenario *sc, const struct sim_job *job,
 	for (i = 0; i < s->f->nnodes; i++)
 		s->salt[i] = sim_mix64(sc->params.seed ^ sim_mix64(0x5a17000000ULL
 		    + i));
-	s->gap = pol == SIM_FLOWLET ? default_gap(s) : 0;
+	s->gap = IS_FLOWLET(pol) ? default_gap(s) : 0;
 	if (policy_mode(pol) == PICK_WEIGHTED && weights_init(s) == -1)
+		return -1;
+	if (pol == SIM_FLOWLET_CA && ca_init(s) == -1)
 		return -1;
 	return schedule(s);
 }

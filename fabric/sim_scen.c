@@ -912,7 +912,7 @@ static void
 parse_flowlet(struct pctx *c, yaml_node_t *m)
 {
 	static const char *const keys[] = { "interval", "gap", "margin",
-	    NULL };
+	    "decision_delay", NULL };
 	struct sim_params	*p = &c->sc->params;
 	yaml_node_t		*g;
 
@@ -926,6 +926,10 @@ parse_flowlet(struct pctx *c, yaml_node_t *m)
 	if (g != NULL && (yscalar(g) == NULL || strcmp(yscalar(g), "auto")))
 		get_time(c, m, "gap", &p->flowlet_gap);
 	get_num(c, m, "margin", 1, 100, &p->flowlet_margin);
+	if (get_time(c, m, "decision_delay", &p->flowlet_decision_delay) ==
+	    1 && !(p->flowlet_decision_delay < p->flowlet_interval))
+		perr(c, map_get(c, m, "decision_delay"), "'decision_delay' "
+		    "must be below the flowlet 'interval'");
 }
 
 static void
@@ -945,6 +949,7 @@ defaults(struct sim_params *p)
 	p->flowlet_interval = 100e-6;
 	p->flowlet_gap = -1;
 	p->flowlet_margin = 2;
+	p->flowlet_decision_delay = 10e-6;
 }
 
 static void

@@ -379,6 +379,105 @@ test_ring_optimal(void **state)
 	expect_jct(y, SIM_PINNED, 6.0);
 }
 
+/*
+ * Congestion-aware flowlets on the degraded tiny fabric: two flows, one
+ * QP each, 75G of uplinks (50G + 25G).  Any single path per flow at a
+ * time leaves one flow on the 25G link; only moving them in turn gets the
+ * optimum's 8/3 s.  flowlet-ca, re-placing the flow that is behind on the
+ * better link at every boundary, must come within 1% of it and beat the
+ * random re-picks of `flowlet', on every seed tried.
+ */
+static void
+test_flowlet_ca_degraded(void **state)
+{
+	static const char	*y = TINY_FABRIC
+	    "flowlet: {interval: 5ms, decision_delay: 1ms}\n"
+	    "events:\n"
+	    "  - {at: 0, link: [l1, s1], action: degrade, fraction: 0.5}\n"
+	    TWO_FLOWS;
+	struct sim_scenario	*sc;
+	struct sim_job		 job;
+	struct sim_result	 ca, rnd, pin;
+	char			 err[512];
+	uint64_t		 seed;
+
+	for (seed = 1; seed <= 5; seed++) {
+		sc = parse(y);
+		sc->params.seed = seed;
+		assert_int_equal(sim_job_build(sc, &job, err, sizeof(err)), 0);
+		assert_int_equal(sim_run(sc, &job, SIM_FLOWLET_CA, &ca), 0);
+		assert_int_equal(sim_run(sc, &job, SIM_FLOWLET, &rnd), 0);
+		assert_int_equal(sim_run(sc, &job, SIM_PINNED, &pin), 0);
+		assert_int_equal(ca.down_violations, 0);
+		if (!(ca.jct >= 8.0 / 3 * (1 - 1e-4) && ca.jct <= 8.0 / 3 *
+		    1.01))
+			fail_msg("seed %llu: flowlet-ca %.6g s, optimum %.6g s",
+			    (unsigned long long)seed, ca.jct, 8.0 / 3);
+		if (!(ca.jct < rnd.jct && ca.jct < pin.jct))
+			fail_msg("seed %llu: flowlet-ca %.6g s, flowlet %.6g s, "
+			    "pinned %.6g s", (unsigned long long)seed, ca.jct,
+			    rnd.jct, pin.jct);
+		sim_job_free(&job);
+		sim_scen_free(sc);
+	}
+}
+
+/*
+ * Reordering is counted when a flow moves onto a path faster than its
+ * old one by more than the flowlet gap.  One 40G flow, h1->h3: l1-s1 is
+ * at a fifth from the start, so the flow takes s2; at 505 ms l1-s1 comes
+ * back and l1-s2 drops to a fifth.  The flow, now saturating the 10G
+ * hop (a queue of queue_delay, 20 us), decides at the next boundary
+ * (510 ms) to move to the idle s1 path, 20 us faster, and moves 1 ms
+ * later (the decision delay).  With gap 0 (or 10 us) that reorders,
+ * once; with the default gap (2 hops x 20 us x margin 2 = 80 us) it
+ * does not.  Either way 6 ms at 10G instead of 40G: 0.18 Gbit late,
+ * 4.5 ms.
+ */
+static void
+test_flowlet_ca_reorder(void **state)
+{
+	static const char	*fab =
+	    "fabric:\n"
+	    "  nodes:\n"
+	    "    - {name: s1, role: spine}\n"
+	    "    - {name: s2, role: spine}\n"
+	    "    - {name: l1, role: leaf}\n"
+	    "    - {name: l2, role: leaf}\n"
+	    "    - {name: h1, role: host}\n"
+	    "    - {name: h3, role: host}\n"
+	    "  links:\n"
+	    "    - {a: l1, b: s1, capacity: 50G}\n"
+	    "    - {a: l1, b: s2, capacity: 50G}\n"
+	    "    - {a: l2, b: s1, capacity: 50G}\n"
+	    "    - {a: l2, b: s2, capacity: 50G}\n"
+	    "    - {a: h1, b: l1, capacity: 40G}\n"
+	    "    - {a: h3, b: l2, capacity: 40G}\n"
+	    "events:\n"
+	    "  - {at: 0, link: [l1, s1], action: degrade, fraction: 0.2}\n"
+	    "  - {at: 505ms, link: [l1, s1], action: restore}\n"
+	    "  - {at: 505ms, link: [l1, s2], action: degrade, fraction: 0.2}\n"
+	    "workload:\n"
+	    "  - {type: pipeline, stages: [h1, h3], size: 5GB}\n";
+	static const char	*gaps[] = { "0", "10us", "auto" };
+	static const uint64_t	 want[] = { 1, 1, 0 };
+	char			 y[2048];
+	struct sim_result	 res;
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(y, sizeof(y), "%sflowlet: {interval: 10ms, gap: %s,"
+		    " decision_delay: 1ms}\n", fab, gaps[i]);
+		run(y, SIM_FLOWLET_CA, &res);
+		if (res.reorder_events != want[i])
+			fail_msg("gap %s: %llu reorder events, want %llu",
+			    gaps[i], (unsigned long long)res.reorder_events,
+			    (unsigned long long)want[i]);
+		if (!REL(res.jct, 1.0045))
+			fail_msg("gap %s: jct %.9g", gaps[i], res.jct);
+	}
+}
+
 /* ---- determinism -------------------------------------------------------- */
 
 /* Everything random at once: order, hashes, arrivals; and events. */
@@ -584,6 +683,8 @@ main(void)
 		cmocka_unit_test(test_degrade),
 		cmocka_unit_test(test_fixed_background),
 		cmocka_unit_test(test_ring_optimal),
+		cmocka_unit_test(test_flowlet_ca_degraded),
+		cmocka_unit_test(test_flowlet_ca_reorder),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_units),

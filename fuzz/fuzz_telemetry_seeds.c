@@ -1,0 +1,103 @@
+/*
+ * Writes fuzz/corpus/telemetry with the library's own writer:
+ *
+ *	make fuzz/fuzz_telemetry_seeds
+ *	fuzz/fuzz_telemetry_seeds fuzz/corpus/telemetry
+ *
+ * Each seed is a mode octet and a message (see fuzz_telemetry.c); the
+ * messages are signed with the fuzzing key, so that they pass as they are.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tmsg.h"
+
+#define FUZZ_TMSG_KEY	"fabric telemetry fuzzing key 32o"
+
+static const char	*dir;
+static struct tmsg	 m;
+
+static void
+put(const char *name, uint8_t mode, const struct ibuf *b, size_t n)
+{
+	char	 path[1024];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/seed-%s", dir, name);
+	if ((fp = fopen(path, "wb")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fputc(mode, fp);
+	fwrite(ibuf_data(b), 1, n, fp);
+	fclose(fp);
+}
+
+static void
+seed(const char *name, const struct tmsg_key *key, int version)
+{
+	struct ibuf	*b = ibuf_dynamic(256, TMSG_MAX_SIZE);
+	char		 n2[256];
+
+	if (b == NULL || tmsg_write(b, &m, key) == -1) {
+		fprintf(stderr, "%s: cannot write\n", name);
+		exit(1);
+	}
+	if (version != TMSG_VERSION)
+		ibuf_set_n8(b, 0, version);
+	put(name, 0, b, ibuf_size(b));
+	snprintf(n2, sizeof(n2), "%s-resign", name);
+	put(n2, 1, b, ibuf_size(b));
+	snprintf(n2, sizeof(n2), "%s-short", name);
+	put(n2, 0, b, ibuf_size(b) / 2);
+	ibuf_free(b);
+}
+
+static void
+links(uint16_t n)
+{
+	uint16_t	 i;
+
+	m.type = TMSG_T_LINK_SAMPLE;
+	m.nlinks = n;
+	for (i = 0; i < n; i++) {
+		m.links[i] = (struct tmsg_link){ .ifindex = 2 + i,
+		    .oper = TMSG_OPER_UP, .capsrc = TMSG_CAP_TBF,
+		    .capacity_bps = 10000000, .rx_bytes = 1000 * i,
+		    .tx_bytes = 125000, .q_backlog = 3000, .q_drops = 7 };
+		snprintf(m.links[i].name, sizeof(m.links[i].name), "swp%u",
+		    i + 1);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct tmsg_key	 key;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s corpus-dir\n", argv[0]);
+		return 2;
+	}
+	dir = argv[1];
+	tmsg_key_set(&key, FUZZ_TMSG_KEY, strlen(FUZZ_TMSG_KEY));
+	m.seq = 1;
+	m.time_ns = 1700000000000000000ULL;
+	strcpy(m.agent, "leaf1");
+	links(1);
+	seed("sample-1", &key, TMSG_VERSION);
+	links(4);
+	seed("sample-4", &key, TMSG_VERSION);
+	seed("sample-unsigned", NULL, TMSG_VERSION);
+	seed("sample-v2", &key, 2);
+	m.type = TMSG_T_LINK_EVENT;
+	m.event = (struct tmsg_event){ .ifindex = 5, .name = "swp49",
+	    .oper = TMSG_OPER_DOWN };
+	seed("event", &key, TMSG_VERSION);
+	m.type = TMSG_T_BGP_STATE;
+	seed("bgp-state", &key, TMSG_VERSION);
+	return 0;
+}

@@ -1,0 +1,421 @@
+/*
+ * fabric-agent: samples the fabric links through netlink and publishes
+ * signed telemetry (tmsg.h) on a ZeroMQ PUB socket.  One thread, one
+ * zmq_poll() loop over the netlink event socket and the sample timer.
+ *
+ * Why PUB/SUB: telemetry is a stream of newest values whose counters are
+ * cumulative, so a lost message costs resolution and never correctness;
+ * PUB fans out to any number of controllers, and a slow or absent one
+ * never blocks the agent (PUB drops at the high-water mark instead of
+ * queueing without bound).  Reconnection is ZeroMQ's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "ibuf.h"
+#include "log.h"
+#include "sample.h"
+#include "tmsg.h"
+
+#define AGENT_DEF_INTERVAL	100	/* ms */
+#define AGENT_MIN_INTERVAL	10
+#define AGENT_MAX_INTERVAL	60000
+#define AGENT_SNDHWM		64	/* messages queued per subscriber */
+
+struct agent {
+	void		*zctx;
+	void		*pub;
+	struct sampler	*sampler;
+	struct tmsg_key	 key;
+	struct tmsg	*msg;		/* large: one full sample */
+	struct tmsg	*evmsg;		/* events, also sent mid-sample */
+	struct ibuf	*out;
+	char		 id[TMSG_AGENT_MAX + 1];
+	uint64_t	 seq;
+	uint64_t	 sent, send_errors, samples;
+};
+
+static volatile sig_atomic_t	 quit;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: fabric-agent --publish ENDPOINT --key FILE [--id NAME]\n"
+	    "           [--interval MS] [--interfaces IF,IF,...]\n"
+	    "           [--capacity IF=BPS ...] [--mgmt IF] [-v]\n"
+	    "  --publish ENDPOINT   ZeroMQ PUB endpoint to bind, e.g.\n"
+	    "                       tcp://127.0.0.1:7500 or ipc:///run/x\n"
+	    "  --key FILE           HMAC-SHA256 key (16 to 256 octets)\n"
+	    "  --id NAME            agent id (default: the host name)\n"
+	    "  --interval MS        sample interval, %d to %d (default %d)\n"
+	    "  --interfaces LIST    sample these (default: all but lo and\n"
+	    "                       the management interface)\n"
+	    "  --capacity IF=BPS    capacity where the kernel knows none\n"
+	    "  --mgmt IF            management interface (default eth0)\n"
+	    "  -v                   more logging (twice: per sample)\n",
+	    AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL, AGENT_DEF_INTERVAL);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+real_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void
+on_signal(int sig)
+{
+	quit = sig;
+}
+
+/* Signs and sends m; a failed send is counted, never fatal. */
+static void
+publish(struct agent *a, struct tmsg *m)
+{
+	m->seq = ++a->seq;
+	snprintf(m->agent, sizeof(m->agent), "%s", a->id);
+	ibuf_truncate(a->out, 0);
+	if (tmsg_write(a->out, m, &a->key) == -1) {
+		log_warn("cannot encode %s", tmsg_type_str(m->type));
+		a->send_errors++;
+		return;
+	}
+	if (zmq_send(a->pub, ibuf_data(a->out), ibuf_size(a->out),
+	    ZMQ_DONTWAIT) == -1) {
+		if (errno != EAGAIN)
+			log_warnx("zmq_send: %s", zmq_strerror(errno));
+		a->send_errors++;
+		return;
+	}
+	a->sent++;
+}
+
+static void
+on_link_event(const struct tmsg_event *e, void *arg)
+{
+	struct agent	*a = arg;
+
+	a->evmsg->type = TMSG_T_LINK_EVENT;
+	a->evmsg->time_ns = real_ns();
+	a->evmsg->event = *e;
+	log_info("link %s %s", e->name,
+	    e->oper == TMSG_OPER_UP ? "up" : "down");
+	publish(a, a->evmsg);
+}
+
+static void
+log_sample(struct agent *a, const struct tmsg *m)
+{
+	const struct sample_if	*ifs;
+	int			 n, i, j;
+
+	if (log_getverbose() < 2)
+		return;
+	ifs = sampler_ifs(a->sampler, &n);
+	for (i = 0; i < m->nlinks; i++)
+		for (j = 0; j < n; j++)
+			if (ifs[j].ifindex == m->links[i].ifindex)
+				log_debug("%s: tx %.0f bit/s of %llu (%.1f%%)"
+				    " backlog %llu drops %llu",
+				    m->links[i].name, ifs[j].tx_bps,
+				    (unsigned long long)m->links[i].capacity_bps,
+				    m->links[i].capacity_bps ? 100 *
+				    ifs[j].tx_bps /
+				    (double)m->links[i].capacity_bps : 0,
+				    (unsigned long long)m->links[i].q_backlog,
+				    (unsigned long long)m->links[i].q_drops);
+}
+
+static void
+sample_once(struct agent *a)
+{
+	a->msg->type = TMSG_T_LINK_SAMPLE;
+	if (sampler_collect(a->sampler, a->msg) == -1)
+		return;
+	a->samples++;
+	log_sample(a, a->msg);
+	publish(a, a->msg);
+}
+
+static int
+run(struct agent *a, uint64_t interval)
+{
+	zmq_pollitem_t	 items[1];
+	uint64_t	 next = mono_ms(), now;
+	long		 timeout;
+
+	items[0] = (zmq_pollitem_t){ .fd = sampler_event_fd(a->sampler),
+	    .events = ZMQ_POLLIN };
+	while (!quit) {
+		now = mono_ms();
+		if (now >= next) {
+			sample_once(a);
+			/* Late ticks are skipped, not bunched. */
+			next += interval;
+			if (next <= now)
+				next = now + interval;
+		}
+		timeout = (long)(next - mono_ms());
+		if (timeout < 0)
+			timeout = 0;
+		if (zmq_poll(items, 1, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warnx("zmq_poll: %s", zmq_strerror(errno));
+			return -1;
+		}
+		if ((items[0].revents & ZMQ_POLLIN) &&
+		    sampler_events(a->sampler) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_capacity(struct sample_conf *c, const char *arg)
+{
+	const char		*eq = strchr(arg, '=');
+	char			*end;
+	unsigned long long	 bps;
+
+	if (eq == NULL || eq == arg || eq - arg > TMSG_IFNAME_MAX ||
+	    c->ncaps >= SAMPLE_MAX_CONF)
+		return -1;
+	errno = 0;
+	bps = strtoull(eq + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == eq + 1 || bps == 0)
+		return -1;
+	snprintf(c->caps[c->ncaps].name, sizeof(c->caps[0].name), "%.*s",
+	    (int)(eq - arg), arg);
+	c->caps[c->ncaps++].bps = bps;
+	return 0;
+}
+
+static int
+parse_interfaces(struct sample_conf *c, const char *arg)
+{
+	char	*copy, *p, *tok;
+	int	 rc = 0;
+
+	if ((copy = strdup(arg)) == NULL)
+		return -1;
+	p = copy;
+	while ((tok = strsep(&p, ",")) != NULL) {
+		if (*tok == '\0' || strlen(tok) > TMSG_IFNAME_MAX ||
+		    c->nifnames >= SAMPLE_MAX_CONF) {
+			rc = -1;
+			break;
+		}
+		snprintf(c->ifnames[c->nifnames++], sizeof(c->ifnames[0]),
+		    "%s", tok);
+	}
+	free(copy);
+	return rc;
+}
+
+struct options {
+	struct sample_conf	 sc;
+	const char		*publish, *keyfile, *id;
+	long			 interval;
+	int			 verbose;
+};
+
+static int
+parse_args(int argc, char *argv[], struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "publish", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "interval", required_argument, NULL, 'I' },
+		{ "interfaces", required_argument, NULL, 'f' },
+		{ "capacity", required_argument, NULL, 'c' },
+		{ "mgmt", required_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char	*end;
+	int	 ch;
+
+	o->interval = AGENT_DEF_INTERVAL;
+	o->sc.mgmt = "eth0";
+	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': o->publish = optarg; break;
+		case 'k': o->keyfile = optarg; break;
+		case 'i': o->id = optarg; break;
+		case 'm': o->sc.mgmt = optarg; break;
+		case 'v': o->verbose++; break;
+		case 'h': usage(stdout); exit(0);
+		case 'I':
+			errno = 0;
+			o->interval = strtol(optarg, &end, 10);
+			if (errno || *end || o->interval < AGENT_MIN_INTERVAL ||
+			    o->interval > AGENT_MAX_INTERVAL) {
+				fprintf(stderr, "fabric-agent: --interval: "
+				    "want %d to %d ms\n", AGENT_MIN_INTERVAL,
+				    AGENT_MAX_INTERVAL);
+				return -1;
+			}
+			break;
+		case 'f':
+			if (parse_interfaces(&o->sc, optarg) == -1) {
+				fprintf(stderr, "fabric-agent: --interfaces "
+				    "%s: bad list\n", optarg);
+				return -1;
+			}
+			break;
+		case 'c':
+			if (parse_capacity(&o->sc, optarg) == -1) {
+				fprintf(stderr, "fabric-agent: --capacity %s: "
+				    "want IF=BITS_PER_SECOND\n", optarg);
+				return -1;
+			}
+			break;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || o->publish == NULL || o->keyfile == NULL) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+agent_id(struct agent *a, const char *id)
+{
+	char	 host[HOST_NAME_MAX + 1];
+
+	if (id == NULL) {
+		if (gethostname(host, sizeof(host)) == -1)
+			return -1;
+		host[sizeof(host) - 1] = '\0';
+		id = host;
+	}
+	if (*id == '\0' || strlen(id) > TMSG_AGENT_MAX) {
+		log_warnx("--id: 1 to %d characters", TMSG_AGENT_MAX);
+		return -1;
+	}
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	return 0;
+}
+
+static int
+agent_zmq(struct agent *a, const char *endpoint)
+{
+	int	 hwm = AGENT_SNDHWM, linger = 0;
+
+	if ((a->zctx = zmq_ctx_new()) == NULL ||
+	    (a->pub = zmq_socket(a->zctx, ZMQ_PUB)) == NULL) {
+		log_warnx("zmq: %s", zmq_strerror(errno));
+		return -1;
+	}
+	zmq_setsockopt(a->pub, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(a->pub, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_bind(a->pub, endpoint) == -1) {
+		log_warnx("zmq_bind %s: %s", endpoint, zmq_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The first sequence number is the start time in ns, so that a restarted
+ * agent continues above what the controller's replay window has seen
+ * (it sends far fewer than 10^9 messages a second).
+ */
+static int
+agent_init(struct agent *a, struct options *o)
+{
+	if (tmsg_key_load(&a->key, o->keyfile) == -1) {
+		log_warn("key %s", o->keyfile);
+		return -1;
+	}
+	if (agent_id(a, o->id) == -1)
+		return -1;
+	if ((a->msg = calloc(1, sizeof(*a->msg))) == NULL ||
+	    (a->evmsg = calloc(1, sizeof(*a->evmsg))) == NULL ||
+	    (a->out = ibuf_dynamic(4096, TMSG_MAX_SIZE)) == NULL) {
+		log_warn("calloc");
+		return -1;
+	}
+	a->seq = real_ns();
+	if (agent_zmq(a, o->publish) == -1)
+		return -1;
+	if ((a->sampler = sampler_open(&o->sc, on_link_event, a)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+agent_free(struct agent *a)
+{
+	sampler_close(a->sampler);
+	if (a->pub != NULL)
+		zmq_close(a->pub);
+	if (a->zctx != NULL)
+		zmq_ctx_term(a->zctx);
+	ibuf_free(a->out);
+	free(a->msg);
+	free(a->evmsg);
+	explicit_bzero(&a->key, sizeof(a->key));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options		 o = { 0 };
+	struct agent		 a = { 0 };
+	struct sigaction	 sa = { .sa_handler = on_signal };
+	int			 rc = 1;
+
+	if (parse_args(argc, argv, &o) == -1)
+		return 1;
+	log_init(LOG_TO_STDERR, LOG_DAEMON);
+	log_setverbose(o.verbose);
+	log_procinit("fabric-agent");
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (agent_init(&a, &o) == 0) {
+		log_info("%s publishing on %s every %ld ms", a.id, o.publish,
+		    o.interval);
+		if (run(&a, (uint64_t)o.interval) == 0)
+			rc = 0;
+		log_info("exiting on signal %d: %llu samples, %llu sent, "
+		    "%llu not sent", (int)quit,
+		    (unsigned long long)a.samples, (unsigned long long)a.sent,
+		    (unsigned long long)a.send_errors);
+	}
+	agent_free(&a);
+	return rc;
+}
