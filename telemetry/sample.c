@@ -342,7 +342,7 @@ struct sampler *
 sampler_open(const struct sample_conf *conf, sample_event_cb cb, void *arg)
 {
 	struct sampler	*s;
-	int		 rc;
+	int		 rc = 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
