@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+
 #include "clab.h"
 #include "log.h"
 
@@ -34,7 +35,6 @@
 #define BADDIR		TEST_DATADIR "/clab/bad"
 #define OUT_MAX		8192
 #define EXPECT_TAG	"# expect: "
-#define BAD_MAX		256
 
 static FILE	*cap_file;
 static int	 cap_saved_fd = -1;
@@ -466,56 +466,14 @@ test_bad_file(void **state)
 	assert_contains(out, " error");
 }
 
-static int
-has_suffix(const char *s, const char *suffix)
-{
-	size_t	 ls = strlen(s), lx = strlen(suffix);
-
-	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
-}
-
-static int
-cmp_tests(const void *a, const void *b)
-{
-	return strcmp(((const struct CMUnitTest *)a)->name,
-	    ((const struct CMUnitTest *)b)->name);
-}
-
-/* One test per .clab.yml file in bad/, named after the file. */
+/* One test per fixture in bad/, named after the file. */
 static int
 run_bad_tests(void)
 {
-	static struct CMUnitTest	 tests[BAD_MAX];
-	DIR				*d;
-	struct dirent			*de;
-	char				*path;
-	size_t				 n = 0, i;
-	int				 r;
+	static const char *const suffixes[] = { ".clab.yml", NULL };
 
-	if ((d = opendir(BADDIR)) == NULL) {
-		fprintf(stderr, "%s: cannot open\n", BADDIR);
-		return 1;
-	}
-	while ((de = readdir(d)) != NULL && n < BAD_MAX) {
-		if (!has_suffix(de->d_name, ".clab.yml"))
-			continue;
-		if (asprintf(&path, "%s/%s", BADDIR, de->d_name) == -1)
-			abort();
-		tests[n].name = strrchr(path, '/') + 1;
-		tests[n].test_func = test_bad_file;
-		tests[n].initial_state = path;
-		n++;
-	}
-	closedir(d);
-	qsort(tests, n, sizeof(tests[0]), cmp_tests);
-	if (n < 20) {
-		fprintf(stderr, "%s: only %zu bad fixtures\n", BADDIR, n);
-		return 1;
-	}
-	r = _cmocka_run_group_tests("bad_fixtures", tests, n, NULL, NULL);
-	for (i = 0; i < n; i++)
-		free(tests[i].initial_state);
-	return r;
+	return fixture_tests_run("bad_fixtures", BADDIR, suffixes, test_bad_file,
+	    20);
 }
 
 int

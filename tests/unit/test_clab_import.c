@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +22,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "fixtures.h"
 
 #include "clab.h"
 #include "clab_import.h"
@@ -42,7 +43,6 @@
 #define BADDIR	TEST_DATADIR "/clab_import/bad"
 #define EXPECT_TAG "# expect: "
 #define ERR_MAX	2048
-#define BAD_MAX	128
 #define BAD_MIN	15
 
 static struct clab_topo *
@@ -298,14 +298,6 @@ read_expect(const char *path, char *buf, size_t len)
 	    strlen(buf + strlen(EXPECT_TAG)) + 1);
 }
 
-static int
-has_suffix(const char *s, const char *suffix)
-{
-	size_t	 ls = strlen(s), lx = strlen(suffix);
-
-	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
-}
-
 static void
 test_bad_file(void **state)
 {
@@ -328,50 +320,14 @@ test_bad_file(void **state)
 		fail_msg("got \"%s\", expected \"%s\"", err, expect);
 }
 
-static int
-cmp_tests(const void *a, const void *b)
-{
-	return strcmp(((const struct CMUnitTest *)a)->name,
-	    ((const struct CMUnitTest *)b)->name);
-}
-
-/* One test per .roles or .caps file in bad/, named after the file. */
+/* One test per fixture in bad/, named after the file. */
 static int
 run_bad_tests(void)
 {
-	static struct CMUnitTest	 tests[BAD_MAX];
-	DIR				*d;
-	struct dirent			*de;
-	char				*path;
-	size_t				 n = 0, i;
-	int				 r;
+	static const char *const suffixes[] = { ".roles", ".caps", NULL };
 
-	if ((d = opendir(BADDIR)) == NULL) {
-		fprintf(stderr, "%s: cannot open\n", BADDIR);
-		return 1;
-	}
-	while ((de = readdir(d)) != NULL && n < BAD_MAX) {
-		if (!has_suffix(de->d_name, ".roles") &&
-		    !has_suffix(de->d_name, ".caps"))
-			continue;
-		if (asprintf(&path, "%s/%s", BADDIR, de->d_name) == -1)
-			abort();
-		tests[n].name = strrchr(path, '/') + 1;
-		tests[n].test_func = test_bad_file;
-		tests[n].initial_state = path;
-		n++;
-	}
-	closedir(d);
-	qsort(tests, n, sizeof(tests[0]), cmp_tests);
-	if (n < BAD_MIN) {
-		fprintf(stderr, "%s: only %zu bad fixtures\n", BADDIR, n);
-		return 1;
-	}
-	r = _cmocka_run_group_tests("clab_import_bad_fixtures", tests, n,
-	    NULL, NULL);
-	for (i = 0; i < n; i++)
-		free(tests[i].initial_state);
-	return r;
+	return fixture_tests_run("clab_import_bad_fixtures", BADDIR, suffixes, test_bad_file,
+	    BAD_MIN);
 }
 
 int

@@ -12,7 +12,6 @@
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -25,6 +24,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "fixtures.h"
 
 #include "fab_config.h"
 
@@ -42,7 +43,6 @@
 #define GOOD(f)		TEST_DATADIR "/config/good/" f
 #define BADDIR		TEST_DATADIR "/config/bad"
 #define ERR_MAX		2048
-#define BAD_MAX		256
 #define BAD_MIN		30
 
 static struct fab_config *
@@ -144,14 +144,6 @@ assert_fabric_ok(const struct fab_config *cfg)
 
 	if (fab_check(cfg->fabric, err, sizeof(err)) == -1)
 		fail_msg("%s: fab_check: %s", cfg->path, err);
-}
-
-static int
-has_suffix(const char *s, const char *suffix)
-{
-	size_t	 ls = strlen(s), lx = strlen(suffix);
-
-	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
 }
 
 /*
@@ -686,50 +678,14 @@ test_bad_file(void **state)
 		fail_msg("%s: empty", expect);
 }
 
-static int
-cmp_tests(const void *a, const void *b)
-{
-	return strcmp(((const struct CMUnitTest *)a)->name,
-	    ((const struct CMUnitTest *)b)->name);
-}
-
-/* One test per .json or .xml file in bad/, named after the file. */
+/* One test per fixture in bad/, named after the file. */
 static int
 run_bad_tests(void)
 {
-	static struct CMUnitTest	 tests[BAD_MAX];
-	DIR				*d;
-	struct dirent			*de;
-	char				*path;
-	size_t				 n = 0, i;
-	int				 r;
+	static const char *const suffixes[] = { ".json", ".xml", NULL };
 
-	if ((d = opendir(BADDIR)) == NULL) {
-		fprintf(stderr, "%s: cannot open\n", BADDIR);
-		return 1;
-	}
-	while ((de = readdir(d)) != NULL && n < BAD_MAX) {
-		if (!has_suffix(de->d_name, ".json") &&
-		    !has_suffix(de->d_name, ".xml"))
-			continue;
-		if (asprintf(&path, "%s/%s", BADDIR, de->d_name) == -1)
-			abort();
-		tests[n].name = strrchr(path, '/') + 1;
-		tests[n].test_func = test_bad_file;
-		tests[n].initial_state = path;
-		n++;
-	}
-	closedir(d);
-	qsort(tests, n, sizeof(tests[0]), cmp_tests);
-	if (n < BAD_MIN) {
-		fprintf(stderr, "%s: only %zu bad fixtures\n", BADDIR, n);
-		return 1;
-	}
-	r = _cmocka_run_group_tests("config_bad_fixtures", tests, n, NULL,
-	    NULL);
-	for (i = 0; i < n; i++)
-		free(tests[i].initial_state);
-	return r;
+	return fixture_tests_run("config_bad_fixtures", BADDIR, suffixes, test_bad_file,
+	    BAD_MIN);
 }
 
 int

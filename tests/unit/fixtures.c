@@ -1,0 +1,81 @@
+/*
+ * One cmocka test per fixture file (see fixtures.h).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fixtures.h"
+
+#define FIXTURES_MAX	512
+
+int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t	 ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static int
+cmp_tests(const void *a, const void *b)
+{
+	return strcmp(((const struct CMUnitTest *)a)->name,
+	    ((const struct CMUnitTest *)b)->name);
+}
+
+static int
+wanted(const char *name, const char *const *suffixes)
+{
+	for (; *suffixes != NULL; suffixes++)
+		if (has_suffix(name, *suffixes))
+			return 1;
+	return 0;
+}
+
+int
+fixture_tests_run(const char *group, const char *dir,
+    const char *const *suffixes, void (*fn)(void **), size_t min)
+{
+	static struct CMUnitTest	 tests[FIXTURES_MAX];
+	struct dirent			*de;
+	DIR				*d;
+	char				*path;
+	size_t				 n = 0, i;
+	int				 r;
+
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "%s: cannot open\n", dir);
+		return 1;
+	}
+	while ((de = readdir(d)) != NULL && n < FIXTURES_MAX) {
+		if (!wanted(de->d_name, suffixes))
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) == -1)
+			abort();
+		tests[n].name = strrchr(path, '/') + 1;
+		tests[n].test_func = fn;
+		tests[n].initial_state = path;
+		tests[n].setup_func = tests[n].teardown_func = NULL;
+		n++;
+	}
+	closedir(d);
+	qsort(tests, n, sizeof(tests[0]), cmp_tests);
+	if (n < min) {
+		fprintf(stderr, "%s: only %zu fixtures, expected %zu or more\n",
+		    dir, n, min);
+		return 1;
+	}
+	r = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
+	for (i = 0; i < n; i++)
+		free(tests[i].initial_state);
+	return r;
+}

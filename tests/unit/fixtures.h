@@ -1,0 +1,19 @@
+/*
+ * Test helpers shared by the cmocka tests: one test per fixture file in a
+ * directory, named after the file.
+ */
+#ifndef FABRIC_TEST_FIXTURES_H
+#define FABRIC_TEST_FIXTURES_H
+
+#include <stddef.h>
+
+/*
+ * Runs fn once per file in dir whose name ends with one of suffixes
+ * (NULL-terminated), with the file's path as its state, in name order.
+ * Fails the group if fewer than min files are found.
+ */
+int	fixture_tests_run(const char *group, const char *dir,
+	    const char *const *suffixes, void (*fn)(void **), size_t min);
+int	has_suffix(const char *s, const char *suffix);
+
+#endif
