@@ -54,20 +54,21 @@ stage "unit tests under ASan and UBSan" "$work/src" -j"$(nproc)" check \
 stage "make distcheck" . distcheck FABRIC_LAB_TESTS=0 \
     DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 
-# A short fuzz run of every BGP parser with clang's libFuzzer, from the
-# seed corpora (which every build above only replays).  FUZZ_SECONDS per
-# target; longer runs are in docs/BENCHMARKS.md.
+# A short fuzz run of every wire parser (BGP, telemetry, probe packets)
+# with clang's libFuzzer, from the seed corpora (which every build above
+# only replays).  FUZZ_SECONDS per target; longer runs are in the docs.
+FUZZERS="bgp_open bgp_update bgp_notification bgp_msg telemetry probe"
 echo "== fuzz smoke: ${FUZZ_SECONDS:=20} s per parser"
 make -s distdir distdir="$work/fz" >/dev/null
 (cd "$work/fz" && CC=clang ./configure -q --enable-fuzzing &&
-    make -s -j"$(nproc)" fuzz/fuzz_bgp_open fuzz/fuzz_bgp_update \
-    fuzz/fuzz_bgp_notification fuzz/fuzz_bgp_msg) >"$work/out" 2>&1 || {
+    make -s -j"$(nproc)" $(for t in $FUZZERS; do printf 'fuzz/fuzz_%s ' "$t"; \
+    done)) >"$work/out" 2>&1 || {
 	cat "$work/out"
 	failed=$((failed + 1))
 	echo "tests: $passed passed, $failed failed, $skipped skipped"
 	exit 1
 }
-for t in bgp_open bgp_update bgp_notification bgp_msg; do
+for t in $FUZZERS; do
 	mkdir -p "$work/corpus-$t"
 	if (cd "$work/fz" && "fuzz/fuzz_$t" -max_total_time="$FUZZ_SECONDS" \
 	    -rss_limit_mb=2048 -print_final_stats=1 "$work/corpus-$t" \

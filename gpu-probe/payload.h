@@ -1,0 +1,52 @@
+/*
+ * Probe payloads: filled deterministically from (seed, sequence number)
+ * and verified by the receiver, which knows both from the probe header.
+ * payload_algo.h defines the pattern and the checksum; this is the CPU
+ * reference path and, with HAVE_CUDA, the C interface to the GPU one
+ * (payload_cuda.cu), which must agree with it bit for bit.
+ */
+#ifndef FABRIC_PAYLOAD_H
+#define FABRIC_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* payload_verify() verdict bits: 0 is a good payload. */
+#define PAYLOAD_BAD_PATTERN	0x01	/* a word differs from the pattern */
+#define PAYLOAD_BAD_CSUM	0x02	/* the checksum differs */
+
+/* payload.c: the CPU path.  Buffers need no alignment. */
+uint64_t	 payload_fill(void *, size_t, uint64_t, uint64_t);
+uint64_t	 payload_checksum(const void *, size_t);
+int		 payload_verify(const void *, size_t, uint64_t, uint64_t,
+		    uint64_t);
+
+#ifdef HAVE_CUDA
+/*
+ * payload_cuda.cu: n payloads of len octets each, back to back in device
+ * memory at buf (the GPU path needs buf 8-octet aligned and len a multiple
+ * of 8 for its fast loads; other lengths take a byte path).  seeds, seqs,
+ * csums and verdicts are device arrays of n; stream is a cudaStream_t
+ * (NULL: the default stream).  The calls are asynchronous on stream and
+ * return 0, or -1 if a launch failed.
+ *   fill:   writes the patterns and their checksums to csums
+ *   verify: verdicts[k] = PAYLOAD_BAD_* bits of payload k against its
+ *           (seed, seq) and csums[k]; scratch is a device array of 2 * n
+ *           uint64_t that the call overwrites
+ */
+int	 payload_cuda_fill(void *, size_t, size_t, const uint64_t *,
+	    const uint64_t *, uint64_t *, void *);
+int	 payload_cuda_verify(const void *, size_t, size_t, const uint64_t *,
+	    const uint64_t *, const uint64_t *, uint32_t *, uint64_t *,
+	    void *);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FABRIC_PAYLOAD_H */
