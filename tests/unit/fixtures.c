@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fixtures.h"
@@ -78,4 +79,32 @@ fixture_tests_run(const char *group, const char *dir,
 	for (i = 0; i < n; i++)
 		free(tests[i].initial_state);
 	return r;
+}
+
+static FILE	*cap_file;
+static int	 cap_saved_fd = -1;
+
+void
+capture_begin(void)
+{
+	fflush(stderr);
+	assert_non_null(cap_file = tmpfile());
+	assert_true((cap_saved_fd = dup(STDERR_FILENO)) != -1);
+	assert_true(dup2(fileno(cap_file), STDERR_FILENO) != -1);
+}
+
+void
+capture_end(char *out, size_t outlen)
+{
+	size_t	 n;
+
+	fflush(stderr);
+	assert_true(dup2(cap_saved_fd, STDERR_FILENO) != -1);
+	close(cap_saved_fd);
+	cap_saved_fd = -1;
+	rewind(cap_file);
+	n = fread(out, 1, outlen - 1, cap_file);
+	out[n] = '\0';
+	fclose(cap_file);
+	cap_file = NULL;
 }

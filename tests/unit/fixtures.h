@@ -16,4 +16,9 @@ int	fixture_tests_run(const char *group, const char *dir,
 	    const char *const *suffixes, void (*fn)(void **), size_t min);
 int	has_suffix(const char *s, const char *suffix);
 
+/* Sends stderr to a temporary file until capture_end, which restores it
+ * and returns what was written meanwhile, NUL-terminated. */
+void	capture_begin(void);
+void	capture_end(char *out, size_t outlen);
+
 #endif

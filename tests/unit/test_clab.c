@@ -36,34 +36,6 @@
 #define OUT_MAX		8192
 #define EXPECT_TAG	"# expect: "
 
-static FILE	*cap_file;
-static int	 cap_saved_fd = -1;
-
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	assert_non_null(cap_file = tmpfile());
-	assert_true((cap_saved_fd = dup(STDERR_FILENO)) != -1);
-	assert_true(dup2(fileno(cap_file), STDERR_FILENO) != -1);
-}
-
-/* Restores stderr and returns what was written to it meanwhile. */
-static void
-capture_end(char *out, size_t outlen)
-{
-	size_t	 n;
-
-	fflush(stderr);
-	assert_true(dup2(cap_saved_fd, STDERR_FILENO) != -1);
-	close(cap_saved_fd);
-	cap_saved_fd = -1;
-	rewind(cap_file);
-	n = fread(out, 1, outlen - 1, cap_file);
-	out[n] = '\0';
-	fclose(cap_file);
-	cap_file = NULL;
-}
 
 /* clab_load with its messages captured into OUT. */
 static struct clab_topo *

@@ -21,38 +21,12 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+
 #include "log.h"
 
 #define OUT_MAX		4096
 
-static FILE	*cap_file;
-static int	 cap_saved_fd = -1;
-
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	assert_non_null(cap_file = tmpfile());
-	assert_true((cap_saved_fd = dup(STDERR_FILENO)) != -1);
-	assert_true(dup2(fileno(cap_file), STDERR_FILENO) != -1);
-}
-
-/* Restores stderr and returns what was written to it meanwhile. */
-static void
-capture_end(char *out, size_t outlen)
-{
-	size_t	 n;
-
-	fflush(stderr);
-	assert_true(dup2(cap_saved_fd, STDERR_FILENO) != -1);
-	close(cap_saved_fd);
-	cap_saved_fd = -1;
-	rewind(cap_file);
-	n = fread(out, 1, outlen - 1, cap_file);
-	out[n] = '\0';
-	fclose(cap_file);
-	cap_file = NULL;
-}
 
 static void
 read_all(int fd, char *out, size_t outlen)
