@@ -26,6 +26,7 @@
 #include "bgp_speaker.h"
 #include "compat.h"
 #include "log.h"
+#include "util.h"
 
 #define RBUF_MAX	(2 * BGP_EXT_MAX_MSG + BGP_MAX_MSG)
 #define WBUF_MAX	(4 * 1024 * 1024)
@@ -86,15 +87,6 @@ static void	conn_error(struct bgp_conn *, struct bgp_notify *);
 static void	peer_update_state(struct bgp_peer *);
 
 /* ---- time and small helpers -------------------------------------- */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* RFC 4271 10: jitter timers to 75-100 % of their value. */
 static int64_t
@@ -325,7 +317,7 @@ peer_schedule_connect(struct bgp_peer *p)
 {
 	if (p->cf.passive || p->removed)
 		return;
-	p->connect_at = now_ms() + jitter_ms(p->backoff);
+	p->connect_at = (int64_t)mono_ms() + jitter_ms(p->backoff);
 	if (p->backoff < BACKOFF_MAX)
 		p->backoff = p->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
 		    p->backoff * 2;
@@ -384,7 +376,7 @@ conn_start_open(struct bgp_conn *c)
 		conn_close(c, "cannot queue OPEN");
 		return -1;
 	}
-	c->hold_at = now_ms() + OPEN_HOLDTIME * 1000;
+	c->hold_at = (int64_t)mono_ms() + OPEN_HOLDTIME * 1000;
 	conn_set_state(c, BGP_OPENSENT);
 	return 0;
 }
@@ -420,7 +412,7 @@ peer_connect(struct bgp_peer *p)
 		conn_close(c, strerror(errno));
 		return;
 	}
-	c->hold_at = now_ms() + (int64_t)p->cf.connect_retry * 1000;
+	c->hold_at = (int64_t)mono_ms() + (int64_t)p->cf.connect_retry * 1000;
 	conn_set_state(c, BGP_CONNECT);
 }
 
@@ -456,7 +448,7 @@ peer_update_state(struct bgp_peer *p)
 		return;
 	p->state = s;
 	p->st.state = s;
-	p->st.since_ms = now_ms();
+	p->st.since_ms = (int64_t)mono_ms();
 	if (s == BGP_ESTABLISHED || old == BGP_ESTABLISHED)
 		peer_log(p, "%s -> %s", bgp_state_str(old), bgp_state_str(s));
 	else
@@ -600,9 +592,9 @@ recv_open(struct bgp_conn *c, struct ibuf *body)
 		conn_close(c, "cannot queue KEEPALIVE");
 		return;
 	}
-	c->hold_at = c->neg.holdtime ? now_ms() + c->neg.holdtime * 1000 : 0;
+	c->hold_at = c->neg.holdtime ? (int64_t)mono_ms() + c->neg.holdtime * 1000 : 0;
 	c->keepalive_at = c->neg.holdtime ?
-	    now_ms() + c->neg.holdtime * 1000 / 3 : 0;
+	    (int64_t)mono_ms() + c->neg.holdtime * 1000 / 3 : 0;
 	conn_set_state(c, BGP_OPENCONFIRM);
 }
 
@@ -690,7 +682,7 @@ recv_msg(struct bgp_conn *c, uint8_t type, struct ibuf *body)
 
 	c->peer->st.msgs_in++;
 	if (c->hold_at != 0 && c->neg.holdtime != 0)
-		c->hold_at = now_ms() + c->neg.holdtime * 1000;
+		c->hold_at = (int64_t)mono_ms() + c->neg.holdtime * 1000;
 	switch (type) {
 	case BGP_OPEN:
 		recv_open(c, body);
@@ -996,7 +988,7 @@ bgp_speaker_new(const struct bgp_speaker_config *cf)
 	sp->cf = *cf;
 	sp->lfd = -1;
 	TAILQ_INIT(&sp->peers);
-	srandom((unsigned)now_ms() ^ (unsigned)getpid());
+	srandom((unsigned)(int64_t)mono_ms() ^ (unsigned)getpid());
 	return sp;
 }
 
@@ -1017,7 +1009,7 @@ bgp_speaker_start(struct bgp_speaker *sp)
 	sp->started = 1;
 	TAILQ_FOREACH(p, &sp->peers, entry)
 		if (!p->cf.passive)
-			p->connect_at = now_ms();
+			p->connect_at = (int64_t)mono_ms();
 	return 0;
 }
 
@@ -1048,7 +1040,7 @@ bgp_peer_add(struct bgp_speaker *sp, const struct bgp_peer_config *cf)
 	TAILQ_INSERT_TAIL(&sp->peers, p, entry);
 	sp->npeers++;
 	if (sp->started && !p->cf.passive)
-		p->connect_at = now_ms();
+		p->connect_at = (int64_t)mono_ms();
 	if (sp->lfd != -1 && set_md5(sp->lfd, &p->cf.addr, p->cf.md5_key))
 		log_warn("neighbor %s: TCP-MD5 on the listener", p->name);
 	return p;
@@ -1218,7 +1210,7 @@ bgp_speaker_dispatch(struct bgp_speaker *sp, const struct pollfd *fds,
 		    fds[i].revents & POLLOUT)
 			conn_write(c);
 	}
-	now = now_ms();
+	now = (int64_t)mono_ms();
 	TAILQ_FOREACH_SAFE(p, &sp->peers, entry, next)
 		peer_timers(p, now);
 }
@@ -1228,7 +1220,7 @@ int
 bgp_speaker_timeout(struct bgp_speaker *sp)
 {
 	struct bgp_peer	*p;
-	int64_t		 now = now_ms(), next = INT64_MAX;
+	int64_t		 now = (int64_t)mono_ms(), next = INT64_MAX;
 	int		 i;
 
 	TAILQ_FOREACH(p, &sp->peers, entry) {

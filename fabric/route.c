@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "route.h"
+#include "util.h"
 
 #define CAP_INF		1e30
 #define NH_MAX		1024	/* next-hops of one switch */
@@ -138,23 +139,6 @@ set_tab_grow(struct fab_routes *r)
 	return 0;
 }
 
-static int
-grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	void	*np;
-	size_t	 nc = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return 0;
-	while (nc < need)
-		nc *= 2;
-	if ((np = reallocarray(*p, nc, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
 /* The set's index + 1; 0 for an empty set; -1 (as uint32) on ENOMEM. */
 static uint32_t
 set_intern(struct fab_routes *r, const struct route_nh *v, uint32_t n)
@@ -172,9 +156,9 @@ set_intern(struct fab_routes *r, const struct route_nh *v, uint32_t n)
 			if (r->sets[e - 1].hash == h &&
 			    set_eq(r, &r->sets[e - 1], v, n))
 				return e;
-	if (grow((void **)&r->sets, &setcap, r->nsets + 1,
+	if (array_grow((void **)&r->sets, &setcap, r->nsets + 1,
 	    sizeof(*r->sets)) == -1 ||
-	    grow((void **)&r->nh, &r->nhcap, r->nnh + n, sizeof(*r->nh)) == -1)
+	    array_grow((void **)&r->nh, &r->nhcap, r->nnh + n, sizeof(*r->nh)) == -1)
 		return UINT32_MAX;
 	r->setcap = setcap;
 	memcpy(r->nh + r->nnh, v, n * sizeof(*v));
@@ -546,7 +530,7 @@ memo_store(struct fab_routes *r, uint32_t dst, uint64_t h)
 	struct memo	*m;
 	size_t		 cap = r->memocap;
 
-	if (r->nmemo >= MEMO_MAX || grow((void **)&r->memo, &cap,
+	if (r->nmemo >= MEMO_MAX || array_grow((void **)&r->memo, &cap,
 	    r->nmemo + 1, sizeof(*r->memo)) == -1)
 		return;		/* not remembering only costs time */
 	r->memocap = cap;

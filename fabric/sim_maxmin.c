@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "util.h"
 
 struct sim_heap_ent {
 	double		key;
@@ -63,23 +64,6 @@ heap_pop(struct sim_mm *m)
 }
 
 static int
-grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	void	*np;
-	size_t	 nc = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return 0;
-	while (nc < need)
-		nc *= 2;
-	if ((np = reallocarray(*p, nc, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
-static int
 scratch(struct sim_mm *m, uint32_t nld, uint32_t nflows, size_t nhops)
 {
 	size_t	ldcap = m->ldcap, flowcap = m->flowcap, lfcap = m->lfcap;
@@ -87,30 +71,30 @@ scratch(struct sim_mm *m, uint32_t nld, uint32_t nflows, size_t nhops)
 
 	if (nld + 1 > ldcap) {
 		c = ldcap;
-		if (grow((void **)&m->rem, &c, nld + 1, sizeof(*m->rem)) ||
-		    (c = ldcap, grow((void **)&m->cnt, &c, nld + 1,
+		if (array_grow((void **)&m->rem, &c, nld + 1, sizeof(*m->rem)) ||
+		    (c = ldcap, array_grow((void **)&m->cnt, &c, nld + 1,
 		    sizeof(*m->cnt))) ||
-		    (c = ldcap, grow((void **)&m->lf_off, &c, nld + 2,
+		    (c = ldcap, array_grow((void **)&m->lf_off, &c, nld + 2,
 		    sizeof(*m->lf_off))))
 			return -1;
 		m->ldcap = c;
 	}
 	if (nflows + 1 > flowcap) {
 		c = flowcap;
-		if (grow((void **)&m->frozen, &c, nflows + 1,
+		if (array_grow((void **)&m->frozen, &c, nflows + 1,
 		    sizeof(*m->frozen)) || (c = flowcap,
-		    grow((void **)&m->capped, &c, nflows + 1,
+		    array_grow((void **)&m->capped, &c, nflows + 1,
 		    sizeof(*m->capped))))
 			return -1;
 		m->flowcap = c;
 	}
 	if (nhops + 1 > lfcap) {
 		c = lfcap;
-		if (grow((void **)&m->lf, &c, nhops + 1, sizeof(*m->lf)))
+		if (array_grow((void **)&m->lf, &c, nhops + 1, sizeof(*m->lf)))
 			return -1;
 		m->lfcap = c;
 	}
-	return grow((void **)&m->heap, &m->heapcap, nld + 1,
+	return array_grow((void **)&m->heap, &m->heapcap, nld + 1,
 	    sizeof(*m->heap));
 }
 

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "sample.h"
 #include "tmsg.h"
+#include "util.h"
 
 #define AGENT_DEF_INTERVAL	100	/* ms */
 #define AGENT_MIN_INTERVAL	10
@@ -66,24 +67,6 @@ usage(FILE *fp)
 	    "  --mgmt IF            management interface (default eth0)\n"
 	    "  -v                   more logging (twice: per sample)\n",
 	    AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL, AGENT_DEF_INTERVAL);
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-real_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void

@@ -31,6 +31,7 @@
 
 #include "log.h"
 #include "sample.h"
+#include "util.h"
 
 #define SAMPLE_MAX_IFS	1024	/* interfaces tracked for events */
 
@@ -51,15 +52,6 @@ static struct nla_policy link_policy[IFLA_MAX + 1] = {
 	[IFLA_IFNAME] = { .type = NLA_STRING, .maxlen = IFNAMSIZ },
 	[IFLA_OPERSTATE] = { .type = NLA_U8 },
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int
 selected(const struct sampler *s, const char *name)
@@ -302,7 +294,7 @@ sampler_collect(struct sampler *s, struct tmsg *m)
 		log_warnx("netlink: dump: %s", nl_geterror(rc));
 		return -1;
 	}
-	m->time_ns = now_ns();
+	m->time_ns = real_ns();
 	m->nlinks = 0;
 	for (o = nl_cache_get_first(s->links); o != NULL;
 	    o = nl_cache_get_next(o)) {

@@ -20,6 +20,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "tmsg.h"
+#include "util.h"
 
 #define DUMP_MAX_SUBS	64
 
@@ -44,24 +45,6 @@ static void
 on_signal(int sig)
 {
 	quit = sig;
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-real_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void
