@@ -463,6 +463,32 @@ resolve(struct cfg_load *ld, const struct lyd_node *parent,
 
 static const char *state_names[] = { "up", "down", "drained" };
 
+/* A leaf's prefixes: the destinations the controller steers to. */
+static int
+build_dests(struct cfg_load *ld, const struct lyd_node *n, uint32_t node)
+{
+	struct fab_config	*cfg = ld->cfg;
+	const struct lyd_node	*c;
+	struct fab_dest		*d;
+
+	LY_LIST_FOR(lyd_child(n), c) {
+		if (strcmp(LYD_NAME(c), "prefix") != 0)
+			continue;
+		d = reallocarray(cfg->dests, cfg->ndests + 1, sizeof(*d));
+		if (d == NULL)
+			return cfg_error(ld, "out of memory");
+		cfg->dests = d;
+		d = &cfg->dests[cfg->ndests];
+		d->node = node;
+		if (fab_prefix_parse(lyd_get_value(c), &d->pfx) == -1)
+			return cfg_error(ld, "/fabric:fabric/node[name='%s']/"
+			    "prefix: bad prefix %s", cfg->fabric->nodes[node].name,
+			    lyd_get_value(c));
+		cfg->ndests++;
+	}
+	return 0;
+}
+
 static int
 build_node(struct cfg_load *ld, const struct lyd_node *n)
 {
@@ -485,7 +511,7 @@ build_node(struct cfg_load *ld, const struct lyd_node *n)
 	    ycopy(n, "bgp-address", fn->bgp_addr, sizeof(fn->bgp_addr)) == -1)
 		return cfg_error(ld, "node %s: address too long", name);
 	fab_node_set_state(f, idx, yenum(n, "state", state_names, 3, FAB_UP));
-	return 0;
+	return build_dests(ld, n, idx);
 }
 
 /* fab_link_add() puts the lower tier at `a': the interfaces follow. */
@@ -507,6 +533,18 @@ link_interfaces(struct fab_link *l, uint32_t a, const struct lyd_node *n)
 		strlcpy(l->b_if, bif, sizeof(l->b_if));
 }
 
+static void
+link_addresses(char addr[2][FAB_ADDR_MAX], int same, const struct lyd_node *n)
+{
+	const char	*aa = ystr(n, "a-address");
+	const char	*ba = ystr(n, "b-address");
+
+	if (aa != NULL)
+		strlcpy(addr[same ? 0 : 1], aa, FAB_ADDR_MAX);
+	if (ba != NULL)
+		strlcpy(addr[same ? 1 : 0], ba, FAB_ADDR_MAX);
+}
+
 static int
 build_link(struct cfg_load *ld, const struct lyd_node *n)
 {
@@ -525,6 +563,7 @@ build_link(struct cfg_load *ld, const struct lyd_node *n)
 	if (li == FAB_NONE)
 		return cfg_error(ld, "link %s: %s", name, strerror(errno));
 	link_interfaces(&f->links[li], a, n);
+	link_addresses(ld->cfg->link_addr[li], f->links[li].a == a, n);
 	strlcpy(ld->cfg->link_names[li], name, FAB_NAME_MAX);
 	if (ystr(n, "members-up") != NULL &&
 	    fab_link_set_members_up(f, li, yu32(n, "members-up", 0)) == -1)
@@ -555,7 +594,9 @@ build_fabric(struct cfg_load *ld)
 	int			 nlinks = count_children(top, "link");
 
 	if ((ld->cfg->fabric = fab_new()) == NULL ||
-	    (ld->cfg->link_names = calloc(nlinks + 1, FAB_NAME_MAX)) == NULL)
+	    (ld->cfg->link_names = calloc(nlinks + 1, FAB_NAME_MAX)) == NULL ||
+	    (ld->cfg->link_addr = calloc(nlinks + 1,
+	    sizeof(*ld->cfg->link_addr))) == NULL)
 		return cfg_error(ld, "out of memory");
 	if (top == NULL)
 		return 0;
@@ -575,19 +616,43 @@ build_fabric(struct cfg_load *ld)
  * The policy
  */
 
-static int
-prefix_parse(const char *s, struct fab_prefix *p)
+int
+fab_prefix_parse(const char *s, struct fab_prefix *p)
 {
-	char		 addr[FAB_ADDR_MAX];
+	char		 addr[FAB_ADDR_MAX], *end;
 	const char	*slash = strchr(s, '/');
+	unsigned long	 len;
+	size_t		 i;
 
 	if (slash == NULL || (size_t)(slash - s) >= sizeof(addr))
 		return -1;
 	memcpy(addr, s, slash - s);
 	addr[slash - s] = '\0';
 	p->af = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
-	p->len = (uint8_t)strtoul(slash + 1, NULL, 10);
-	return inet_pton(p->af, addr, p->addr) == 1 ? 0 : -1;
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (errno != 0 || end == slash + 1 || *end != '\0' ||
+	    len > (p->af == AF_INET ? 32UL : 128UL))
+		return -1;
+	p->len = (uint8_t)len;
+	memset(p->addr, 0, sizeof(p->addr));
+	if (inet_pton(p->af, addr, p->addr) != 1)
+		return -1;
+	for (i = 0; i < sizeof(p->addr); i++)	/* host bits off */
+		if (i * 8 >= len)
+			p->addr[i] &= i * 8 + 8 <= len ? 0xff :
+			    (uint8_t)(0xff00 >> (len - i * 8));
+	return 0;
+}
+
+int
+fab_prefix_str(const struct fab_prefix *p, char *buf, size_t len)
+{
+	char	a[FAB_ADDR_MAX];
+
+	if (inet_ntop(p->af, p->addr, a, sizeof(a)) == NULL)
+		return -1;
+	return snprintf(buf, len, "%s/%u", a, p->len) < (int)len ? 0 : -1;
 }
 
 static int
@@ -605,7 +670,7 @@ build_prefixes(struct cfg_load *ld, const struct lyd_node *flowlet)
 	LY_LIST_FOR(lyd_child(flowlet), c) {
 		if (strcmp(LYD_NAME(c), "prefix") != 0)
 			continue;
-		if (prefix_parse(lyd_get_value(c),
+		if (fab_prefix_parse(lyd_get_value(c),
 		    &p->flowlet_prefixes[p->nflowlet_prefixes]) == -1)
 			return cfg_error(ld, "/fabric:policy/flowlet/prefix: "
 			    "bad prefix %s", lyd_get_value(c));
@@ -790,6 +855,8 @@ fab_config_free(struct fab_config *cfg)
 		return;
 	fab_free(cfg->fabric);
 	free(cfg->link_names);
+	free(cfg->link_addr);
+	free(cfg->dests);
 	free(cfg->policy.flowlet_prefixes);
 	endpoints_free(cfg->telemetry, cfg->ntelemetry);
 	endpoints_free(cfg->probe, cfg->nprobe);
@@ -808,6 +875,22 @@ fab_config_link_find(const struct fab_config *cfg, const char *name)
 		if (strcmp(cfg->link_names[i], name) == 0)
 			return i;
 	return FAB_NONE;
+}
+
+/*
+ * The address that node FROM forwards to over LINK: the other end's
+ * address on the link, or its loopback; "" when neither is known.
+ */
+const char *
+fab_config_nexthop(const struct fab_config *cfg, uint32_t link,
+    uint32_t from)
+{
+	const struct fab_link	*l = &cfg->fabric->links[link];
+	int			 end = l->a == from ? 1 : 0;
+
+	if (cfg->link_addr != NULL && cfg->link_addr[link][end][0] != '\0')
+		return cfg->link_addr[link][end];
+	return cfg->fabric->nodes[end ? l->b : l->a].loopback;
 }
 
 /*
@@ -864,9 +947,28 @@ json_kdec(FILE *fp, int *first, int indent, const char *key, double v)
 }
 
 static void
-dump_node(FILE *fp, const struct fab_node *n)
+dump_dests(FILE *fp, const struct fab_config *cfg, uint32_t node)
 {
-	int	first = 1;
+	char	buf[FAB_ADDR_MAX + 4];
+	size_t	i;
+	int	n = 0;
+
+	for (i = 0; i < cfg->ndests; i++) {
+		if (cfg->dests[i].node != node ||
+		    fab_prefix_str(&cfg->dests[i].pfx, buf, sizeof(buf)) == -1)
+			continue;
+		fprintf(fp, "%s\"%s\"", n++ == 0 ? ",\n        \"prefix\": [" :
+		    ", ", buf);
+	}
+	if (n > 0)
+		fprintf(fp, "]");
+}
+
+static void
+dump_node(FILE *fp, const struct fab_config *cfg, uint32_t node)
+{
+	const struct fab_node	*n = &cfg->fabric->nodes[node];
+	int			 first = 1;
 
 	fprintf(fp, "      {\n");
 	json_kstr(fp, &first, 8, "name", n->name);
@@ -879,6 +981,7 @@ dump_node(FILE *fp, const struct fab_node *n)
 	json_kstr(fp, &first, 8, "bgp-address", n->bgp_addr);
 	if (n->role == ROLE_HOST)
 		json_knum(fp, &first, 8, "gpus", n->gpus);
+	dump_dests(fp, cfg, node);
 	json_kstr(fp, &first, 8, "state", fab_state_str(n->state));
 	fprintf(fp, "\n      }");
 }
@@ -901,6 +1004,8 @@ dump_link(FILE *fp, const struct fab_config *cfg, uint32_t i)
 	json_kstr(fp, &first, 8, "a-interface", l->a_if);
 	json_kstr(fp, &first, 8, "b", f->nodes[l->b].name);
 	json_kstr(fp, &first, 8, "b-interface", l->b_if);
+	json_kstr(fp, &first, 8, "a-address", cfg->link_addr[i][0]);
+	json_kstr(fp, &first, 8, "b-address", cfg->link_addr[i][1]);
 	json_kstr(fp, &first, 8, "capacity", cap);
 	json_knum(fp, &first, 8, "members", l->members);
 	json_knum(fp, &first, 8, "members-up", l->members_up);
@@ -918,7 +1023,7 @@ dump_fabric(FILE *fp, const struct fab_config *cfg)
 		return;		/* then there are no links either */
 	fprintf(fp, "  \"fabric:fabric\": {\n    \"node\": [\n");
 	for (i = 0; i < f->nnodes; i++) {
-		dump_node(fp, &f->nodes[i]);
+		dump_node(fp, cfg, i);
 		fprintf(fp, "%s\n", i + 1 < f->nnodes ? "," : "");
 	}
 	fprintf(fp, "    ]%s\n", f->nlinks > 0 ? ",\n    \"link\": [" : "");

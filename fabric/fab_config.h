@@ -83,10 +83,21 @@ struct fab_bgp_config {
 	char		*tcp_md5_key_file;	/* NULL: no TCP-MD5 */
 };
 
+/* A destination: a subnet behind a leaf. */
+struct fab_dest {
+	uint32_t	 node;		/* the leaf */
+	struct fab_prefix pfx;
+};
+
 struct fab_config {
 	char		*path;		/* the file it came from */
 	struct fabric	*fabric;
 	char		(*link_names)[FAB_NAME_MAX];	/* by index */
+	/* each link's end addresses: [0] node a's, [1] node b's; "" when
+	   the config gives none (then the node's loopback is used) */
+	char		(*link_addr)[2][FAB_ADDR_MAX];
+	struct fab_dest	*dests;
+	size_t		 ndests;
 	struct fab_policy policy;
 	struct fab_endpoint *telemetry;
 	size_t		 ntelemetry;
@@ -101,6 +112,10 @@ int		 fab_config_load(const char *path, struct fab_config **out,
 void		 fab_config_free(struct fab_config *);
 uint32_t	 fab_config_link_find(const struct fab_config *,
 		    const char *name);
+const char	*fab_config_nexthop(const struct fab_config *,
+		    uint32_t link, uint32_t from);
+int		 fab_prefix_parse(const char *, struct fab_prefix *);
+int		 fab_prefix_str(const struct fab_prefix *, char *, size_t);
 int		 fab_bandwidth_parse(const char *, double *);
 void		 fab_hosts_inherit_pod(struct fabric *);
 const char	*fab_mode_str(enum fab_mode);

@@ -138,6 +138,12 @@ struct sim_params {
 	double		 flowlet_margin;
 	double		 flowlet_decision_delay; /* s: flowlet-ca, boundary
 					   to the move taking effect */
+	/* Hooks for a caller that brings its own controller (fabricd
+	   --sim): its quantisation of one weight set (NULL: wcmp_buckets)
+	   and a progress report every few thousand steps. */
+	void		(*quantise)(double *w, uint32_t n, void *arg);
+	void		(*progress)(void *arg, const char *policy, double t);
+	void		*hook_arg;
 };
 
 struct sim_scenario {

@@ -858,6 +858,10 @@ quantise(const struct sim *s, double *w, uint32_t n)
 
 	for (i = 0; i < n; i++)
 		sum += w[i];
+	if (s->sc->params.quantise != NULL && sum > 0) {
+		s->sc->params.quantise(w, n, s->sc->params.hook_arg);
+		return;
+	}
 	if (s->sc->params.wcmp_buckets == 0 || sum <= 0 || n > 1024 ||
 	    quant_buckets(w, n, s->sc->params.wcmp_buckets, q, NULL) == -1)
 		return;
@@ -1659,6 +1663,9 @@ sim_run(struct sim_scenario *sc, const struct sim_job *job,
 		}
 		if (step(&s) == -1)
 			goto out;
+		if (sc->params.progress != NULL && steps % 4096 == 0)
+			sc->params.progress(sc->params.hook_arg,
+			    sim_policy_str(pol), s.t);
 	}
 	r = 0;
 out:

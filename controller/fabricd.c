@@ -1,0 +1,483 @@
+/*
+ * fabricd: reads the fabric, computes weights, pushes them through FRR.
+ * See fabricd.h for the parts and docs/man/fabricd.8 for the options.
+ */
+#include "config.h"
+
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "fabricd.h"
+#include "log.h"
+#include "util.h"
+
+#define POLL_MAX	(BGP_PEERS_MAX * 2 + FD_METRICS_CONNS + 8)
+
+struct options {
+	const char	*config;
+	const char	*control;
+	const char	*metrics;
+	const char	*sim;
+	int		 check;
+	int		 json;
+	int		 verbose;
+	int		 syslog;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: fabricd -f CONFIG [-v] [--syslog] [--control ENDPOINT]\n"
+	    "               [--metrics ADDR:PORT]\n"
+	    "       fabricd -f CONFIG --check [-j]\n"
+	    "       fabricd --sim SCENARIO [--seed N] [--policy P] [-j]\n"
+	    "\n"
+	    "  -f, --config FILE      the configuration (yang/fabric.yang, JSON or XML)\n"
+	    "  -n, --check            validate it, print the weights it gives, exit\n"
+	    "  -j, --json             with --check or --sim: JSON output\n"
+	    "  -s, --control ENDPOINT fabricctl's socket (default %s)\n"
+	    "  -m, --metrics ADDR:PORT serve OpenMetrics at http://ADDR:PORT/metrics\n"
+	    "      --sim SCENARIO     run the controller on the built-in simulated\n"
+	    "                         fabric (no root, no FRR): see fabricd(8)\n"
+	    "  -v, --verbose          more logging (twice: debug)\n"
+	    "      --syslog           log to syslog instead of stderr\n"
+	    "  -h, --help             this help\n",
+	    FD_CONTROL_DEFAULT);
+}
+
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "control", required_argument, NULL, 's' },
+		{ "metrics", required_argument, NULL, 'm' },
+		{ "sim", required_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "syslog", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	o->control = FD_CONTROL_DEFAULT;
+	while ((ch = getopt_long(argc, argv, "f:njs:m:vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'f': o->config = optarg; break;
+		case 'n': o->check = 1; break;
+		case 'j': o->json = 1; break;
+		case 's': o->control = optarg; break;
+		case 'm': o->metrics = optarg; break;
+		case 'v': o->verbose++; break;
+		case 'L': o->syslog = 1; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fabricd: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "fabricd: -f CONFIG is required (or --sim "
+		    "SCENARIO)\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- telemetry ------------------------------------------------------ */
+
+static int
+telemetry_key(const struct fab_config *cfg, struct tmsg_key *key)
+{
+	const char	*file = NULL;
+	size_t		 i;
+
+	for (i = 0; i < cfg->ntelemetry; i++) {
+		if (cfg->telemetry[i].hmac_key_file == NULL) {
+			log_warnx("%s: telemetry endpoint %s: an hmac-key-file "
+			    "is required (telemetry is always signed)",
+			    FD_E_CONFIG, cfg->telemetry[i].name);
+			return -1;
+		}
+		if (file != NULL &&
+		    strcmp(file, cfg->telemetry[i].hmac_key_file) != 0) {
+			log_warnx("%s: telemetry endpoint %s: every endpoint "
+			    "must use the same hmac-key-file (%s)", FD_E_CONFIG,
+			    cfg->telemetry[i].name, file);
+			return -1;
+		}
+		file = cfg->telemetry[i].hmac_key_file;
+	}
+	if (file == NULL)
+		return 0;
+	if (tmsg_key_load(key, file) == -1) {
+		log_warnx("%s: telemetry key %s: unreadable or not %d to %d "
+		    "octets", FD_E_CONFIG, file, TMSG_KEY_MIN, TMSG_KEY_MAX);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+telemetry_open(struct fabricd *d)
+{
+	struct ingest_conf	ic;
+	struct tmsg_key		key;
+	size_t			i;
+	int			r;
+
+	if ((r = telemetry_key(d->cfg, &key)) <= 0)
+		return r;
+	ingest_conf_default(&ic);
+	ic.stale_ms = d->cfg->policy.telemetry_stale_ms;
+	if (ingest_init(&d->ing, &ic, &key) == -1)
+		return -1;
+	d->ing_ok = 1;
+	if ((d->sub = zmq_socket(d->zctx, ZMQ_SUB)) == NULL ||
+	    zmq_setsockopt(d->sub, ZMQ_SUBSCRIBE, "", 0) == -1)
+		return -1;
+	for (i = 0; i < d->cfg->ntelemetry; i++)
+		if (zmq_connect(d->sub, d->cfg->telemetry[i].address) == -1) {
+			log_warnx("%s: telemetry endpoint %s: %s: %s",
+			    FD_E_CONFIG, d->cfg->telemetry[i].name,
+			    d->cfg->telemetry[i].address, zmq_strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+static void
+telemetry_close(struct fabricd *d)
+{
+	if (d->sub != NULL)
+		zmq_close(d->sub);
+	d->sub = NULL;
+	if (d->ing_ok)
+		ingest_free(&d->ing);
+	d->ing_ok = 0;
+}
+
+static void
+telemetry_read(struct fabricd *d, struct tmsg *scratch)
+{
+	zmq_msg_t	m;
+	enum tmsg_err	e;
+	int		i;
+
+	for (i = 0; i < 1024; i++) {
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, d->sub, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			return;
+		}
+		e = ingest_feed(&d->ing, zmq_msg_data(&m), zmq_msg_size(&m),
+		    (uint64_t)mono_ms(), scratch);
+		if (e != TMSG_OK)
+			log_debug("telemetry: rejected: %s", tmsg_err_str(e));
+		else if (scratch->type == TMSG_T_LINK_EVENT)
+			d->next_compute_ms = 0;	/* react at once */
+		zmq_msg_close(&m);
+	}
+}
+
+/* ---- the speaker -------------------------------------------------- */
+
+static void
+on_state(struct bgp_peer *p, enum bgp_state old, enum bgp_state new,
+    void *arg)
+{
+	(void)arg;
+	if (new == BGP_ESTABLISHED)
+		log_info("%s: session up", bgp_peer_name(p));
+	else if (old == BGP_ESTABLISHED)
+		log_warnx("%s: %s: session down (%s)", FD_E_BGP,
+		    bgp_peer_name(p), bgp_state_str(new));
+}
+
+static int
+speaker_open(struct fabricd *d)
+{
+	struct bgp_speaker_config	sc = {};
+	const struct fab_bgp_config	*b = &d->cfg->bgp;
+
+	sc.local_as = b->local_as;
+	sc.router_id = b->router_id_h;
+	sc.gr_time = b->graceful_restart_time;
+	if (b->listen_address[0] != '\0' &&
+	    bgp_sockaddr_parse(b->listen_address, b->listen_port ?
+	    b->listen_port : BGP_PORT, &sc.listen) == -1) {
+		log_warnx("%s: bgp listen-address %s", FD_E_CONFIG,
+		    b->listen_address);
+		return -1;
+	}
+	if ((d->sp = bgp_speaker_new(&sc)) == NULL)
+		return -1;
+	bgp_speaker_set_state_cb(d->sp, on_state, d);
+	if (fd_peers_init(d) == -1)
+		return -1;
+	return bgp_speaker_start(d->sp);
+}
+
+/* ---- the loop ---------------------------------------------------- */
+
+static int
+signals_fd(void)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void
+handle_signal(struct fabricd *d, int sfd)
+{
+	struct signalfd_siginfo	si;
+	char			err[1024];
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGHUP) {
+			log_info("%s: stopping", strsignal(si.ssi_signo));
+			d->stopping = 1;
+			continue;
+		}
+		log_info("SIGHUP: reloading %s", d->cfg_path);
+		if (fd_reload(d, err, sizeof(err)) == -1)
+			log_warnx("%s: reload refused, nothing changed: %s",
+			    FD_E_CONFIG, err);
+	}
+}
+
+static int
+loop_timeout(struct fabricd *d, uint64_t now)
+{
+	int	t = bgp_speaker_timeout(d->sp);
+	int64_t	c = (int64_t)d->next_compute_ms - (int64_t)now;
+
+	if (c < 0)
+		c = 0;
+	if (t < 0 || c < t)
+		t = (int)c;
+	return t;
+}
+
+static void
+loop_once(struct fabricd *d, int sfd, struct tmsg *scratch)
+{
+	zmq_pollitem_t	items[POLL_MAX];
+	struct pollfd	pfd[POLL_MAX];
+	size_t		nb, nm, n = 0, i;
+	uint64_t	now = (uint64_t)mono_ms();
+
+	nb = bgp_speaker_pollfds(d->sp, pfd, BGP_PEERS_MAX * 2);
+	nm = fd_metrics_pollfds(d, pfd + nb, FD_METRICS_CONNS + 1);
+	for (i = 0; i < nb + nm; i++)
+		items[n++] = (zmq_pollitem_t){ NULL, pfd[i].fd,
+		    pfd[i].events, 0 };
+	items[n++] = (zmq_pollitem_t){ NULL, sfd, ZMQ_POLLIN, 0 };
+	items[n++] = (zmq_pollitem_t){ d->ctl, 0, ZMQ_POLLIN, 0 };
+	if (d->sub != NULL)
+		items[n++] = (zmq_pollitem_t){ d->sub, 0, ZMQ_POLLIN, 0 };
+	if (zmq_poll(items, (int)n, loop_timeout(d, now)) == -1 &&
+	    errno != EINTR)
+		fatal("zmq_poll");
+	for (i = 0; i < nb + nm; i++)
+		pfd[i].revents = items[i].revents;
+	bgp_speaker_dispatch(d->sp, pfd, nb);
+	fd_metrics_dispatch(d, pfd + nb, nm);
+	if (items[nb + nm].revents)
+		handle_signal(d, sfd);
+	if (items[nb + nm + 1].revents)
+		fd_control_dispatch(d);
+	if (d->sub != NULL && items[nb + nm + 2].revents)
+		telemetry_read(d, scratch);
+	now = (uint64_t)mono_ms();
+	if (now >= d->next_compute_ms) {
+		fd_compute(d, now);
+		d->next_compute_ms = now + d->cfg->policy.interval_ms;
+	}
+}
+
+static int
+run(struct fabricd *d)
+{
+	struct tmsg	*scratch = calloc(1, sizeof(*scratch));
+	int		 sfd = signals_fd();
+
+	if (scratch == NULL || sfd == -1)
+		fatal("startup");
+	d->started_ms = (uint64_t)mono_ms();
+	log_info("running: %zu switches, %zu weight sets, mode %s, every %u "
+	    "ms; control %s", d->npeers, d->nblocks,
+	    fab_mode_str(d->cfg->policy.mode), d->cfg->policy.interval_ms,
+	    d->ctl_addr);
+	while (!d->stopping)
+		loop_once(d, sfd, scratch);
+	bgp_speaker_shutdown(d->sp, CEASE_ADMIN_DOWN, "fabricd stopped");
+	close(sfd);
+	free(scratch);
+	return 0;
+}
+
+/* ---- start, reload, stop ------------------------------------------- */
+
+static int
+load(const char *path, struct fab_config **cfg)
+{
+	char	err[2048];
+
+	if (fab_config_load(path, cfg, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s", FD_E_CONFIG, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+teardown(struct fabricd *d)
+{
+	fd_metrics_close(d);
+	if (d->ctl != NULL)
+		zmq_close(d->ctl);
+	telemetry_close(d);
+	if (d->zctx != NULL)
+		zmq_ctx_term(d->zctx);
+	bgp_speaker_free(d->sp);
+	fd_peers_free(d);
+	fd_weights_free(d);
+	fab_config_free(d->cfg);
+	free(d->cfg_path);
+}
+
+/*
+ * A reload is a transaction: the new file is loaded and checked whole;
+ * only if it is good does it replace the running one.  BGP sessions stay
+ * up when the speaker's identity and the switch's address and AS are the
+ * same; switches that left are removed, new ones added.
+ */
+int
+fd_reload(struct fabricd *d, char *err, size_t errlen)
+{
+	struct fab_config	*ncfg, *ocfg = d->cfg;
+	struct fabricd		 nd = {};
+	struct fd_block		*ob;
+	size_t			 nob;
+
+	if (fab_config_load(d->cfg_path, &ncfg, err, errlen) == -1) {
+		d->reload_failures++;
+		return -1;
+	}
+	if (ncfg->bgp.local_as != ocfg->bgp.local_as ||
+	    ncfg->bgp.router_id_h != ocfg->bgp.router_id_h ||
+	    strcmp(ncfg->bgp.listen_address, ocfg->bgp.listen_address) != 0) {
+		snprintf(err, errlen, "the BGP identity (local-as, router-id, "
+		    "listen-address) cannot change on reload: restart fabricd");
+		fab_config_free(ncfg);
+		d->reload_failures++;
+		return -1;
+	}
+	nd.cfg = ncfg;
+	if (fd_weights_init(&nd) == -1) {
+		snprintf(err, errlen, "out of memory");
+		fd_weights_free(&nd);
+		fab_config_free(ncfg);
+		d->reload_failures++;
+		return -1;
+	}
+	ob = d->blocks;
+	nob = d->nblocks;
+	d->blocks = NULL;
+	d->nblocks = 0;
+	fd_weights_free(d);
+	d->cfg = ncfg;
+	d->nominal = nd.nominal;
+	d->admin = nd.admin;
+	d->node_admin = nd.node_admin;
+	d->routes = nd.routes;
+	d->rp = nd.rp;
+	d->blocks = nd.blocks;
+	d->nblocks = nd.nblocks;
+	fd_peers_reconcile(d, ocfg, ob, nob);
+	fd_blocks_free(ob, nob);
+	fab_config_free(ocfg);
+	d->reloads++;
+	d->next_compute_ms = 0;
+	log_info("reloaded %s: %u nodes, %u links, %zu weight sets",
+	    d->cfg_path, ncfg->fabric->nnodes, ncfg->fabric->nlinks,
+	    d->nblocks);
+	return 0;
+}
+
+static int
+check(struct fabricd *d, int json)
+{
+	fd_compute(d, (uint64_t)mono_ms());
+	fd_print_weights(d, stdout, json);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct fabricd	d = {};
+	struct options	o = {};
+	int		rc = 1;
+	size_t		i;
+
+	for (i = 1; i < (size_t)argc; i++)
+		if (strcmp(argv[i], "--sim") == 0 ||
+		    strncmp(argv[i], "--sim=", 6) == 0)
+			return fd_sim_main(argc, argv);
+	if (parse_args(argc, argv, &o) == -1)
+		return 2;
+	log_init(!o.syslog, LOG_DAEMON);
+	log_procinit("fabricd");
+	log_setverbose(o.verbose);
+	if (load(o.config, &d.cfg) == -1 ||
+	    (d.cfg_path = strdup(o.config)) == NULL)
+		goto out;
+	if (fd_weights_init(&d) == -1)
+		fatal("fd_weights_init");
+	if (o.check) {
+		d.check_only = 1;
+		if (fd_peers_init(&d) == 0)
+			rc = check(&d, o.json);
+		goto out;
+	}
+	if ((d.zctx = zmq_ctx_new()) == NULL)
+		fatal("zmq_ctx_new");
+	if (telemetry_open(&d) == -1 || speaker_open(&d) == -1 ||
+	    fd_control_open(&d, o.control) == -1 ||
+	    (o.metrics != NULL && fd_metrics_open(&d, o.metrics) == -1))
+		goto out;
+	rc = run(&d);
+out:
+	teardown(&d);
+	return rc;
+}

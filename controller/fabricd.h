@@ -1,0 +1,150 @@
+/*
+ * fabricd: the controller.  One process, one poll loop, joining
+ *
+ *   - the configuration (fab_config.h), reloadable as a transaction;
+ *   - a BGP speaker with one iBGP session to every switch, each with its
+ *     own Adj-RIB-Out of weighted ADD-PATH routes (bgp/);
+ *   - telemetry from every switch's fabric-agent (telemetry/ingest.h);
+ *   - path computation (fabric/route.h) and the weights' smoothing,
+ *     safety limits and quantisation to what FRR 8.4 installs;
+ *   - the control socket for fabricctl (ZeroMQ REP, JSON) and an
+ *     OpenMetrics endpoint (HTTP).
+ *
+ * fd_weights.c turns the fabric into announcements; fd_control.c answers
+ * fabricctl; fd_metrics.c serves /metrics; fabricd.c is the loop.
+ */
+#ifndef FABRIC_FABRICD_H
+#define FABRIC_FABRICD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bgp_speaker.h"
+#include "fab_config.h"
+#include "ingest.h"
+#include "route.h"
+
+#define FD_CONTROL_DEFAULT	"ipc:///run/fabricd/control"
+#define FD_LOCAL_PREF		200	/* above the fabric's own (100) */
+#define FD_REQ_MAX		4096	/* a control request, octets */
+#define FD_METRICS_CONNS	8
+#define FD_FLOWLET_COMMUNITY	0xfabc0001U	/* 64188:1 marks flowlets */
+
+/* Stable error codes, in logs and in control replies. */
+#define FD_E_CONFIG	"FD-CONFIG"	/* the configuration is refused */
+#define FD_E_STALE	"FD-STALE"	/* telemetry stale: weights frozen */
+#define FD_E_LASTPATH	"FD-LASTPATH"	/* would leave a switch no path */
+#define FD_E_BGP	"FD-BGP"	/* a session went down */
+#define FD_E_REQUEST	"FD-REQUEST"	/* a bad control request */
+
+/* The weights of one switch towards one destination leaf. */
+struct fd_block {
+	uint32_t	 node, dst;	/* switch, destination leaf */
+	uint32_t	 n;		/* = the switch's links (nadj) */
+	double		*ewma;		/* by adjacency position */
+	double		*applied;	/* what was last decided, shares */
+	uint32_t	*mbps;		/* what is announced, 0: no path */
+	uint32_t	*frr;		/* the weights FRR will install */
+	double		 err;		/* quantisation error announced */
+	int		 announced;
+	uint64_t	 moves;		/* weight changes pushed */
+};
+
+struct fd_peer {
+	uint32_t	 node;
+	struct bgp_peer	*peer;
+	struct bgp_rib	*rib;
+};
+
+struct fd_metrics_conn {
+	int		 fd;
+	size_t		 len;
+	char		 buf[1024];
+	uint64_t	 since_ms;
+};
+
+struct fabricd {
+	struct fab_config	*cfg;
+	char			*cfg_path;
+	double			*nominal;	/* links' configured capacity */
+	uint8_t			*admin;		/* links drained by fabricctl */
+	uint8_t			*node_admin;	/* nodes drained by fabricctl */
+	struct fab_routes	*routes;
+	struct route_params	 rp;
+	struct fd_block		*blocks;
+	size_t			 nblocks;
+
+	struct bgp_speaker	*sp;
+	struct fd_peer		*peers;
+	size_t			 npeers;
+
+	struct ingest		 ing;
+	int			 ing_ok;
+	void			*zctx;
+	void			*sub;		/* telemetry, every endpoint */
+	void			*ctl;		/* fabricctl, REP */
+	char			 ctl_addr[FAB_ZMQ_ADDR_MAX];
+
+	int			 metrics_fd;
+	struct fd_metrics_conn	 mconn[FD_METRICS_CONNS];
+
+	uint64_t		 next_compute_ms;
+	uint64_t		 started_ms;
+	int			 frozen;	/* stale telemetry */
+	uint64_t		 computes, pushes, moves, freezes;
+	uint64_t		 reloads, reload_failures;
+	double			 last_compute_ms;
+	double			 max_err;
+	uint64_t		 move_times[256];	/* ring: recent moves */
+	size_t			 move_head;
+	int			 stopping;
+	int			 check_only;	/* --check: no telemetry */
+};
+
+/* fd_weights.c */
+int		 fd_weights_init(struct fabricd *);
+void		 fd_weights_free(struct fabricd *);
+void		 fd_blocks_free(struct fd_block *, size_t);
+void		 fd_apply_telemetry(struct fabricd *, uint64_t now_ms);
+int		 fd_compute(struct fabricd *, uint64_t now_ms);
+int		 fd_drain_check(struct fabricd *, char *err, size_t errlen);
+struct fd_block	*fd_block_find(struct fabricd *, uint32_t node, uint32_t dst);
+int		 fd_telemetry_stale(struct fabricd *, uint64_t now_ms,
+		    char *who, size_t wholen);
+int		 fd_peers_init(struct fabricd *);
+void		 fd_peers_free(struct fabricd *);
+void		 fd_peers_reconcile(struct fabricd *,
+		    const struct fab_config *old, struct fd_block *oblocks,
+		    size_t noblocks);
+
+/* fd_show.c: what fabricctl show prints, as json-c objects */
+struct json_object;
+struct json_object *fd_show_weights(struct fabricd *, const char *node);
+struct json_object *fd_show_links(struct fabricd *);
+struct json_object *fd_show_peers(struct fabricd *);
+struct json_object *fd_show_topology(struct fabricd *);
+struct json_object *fd_show_telemetry(struct fabricd *);
+struct json_object *fd_show_paths(struct fabricd *, const char *prefix,
+		    char *err, size_t errlen);
+struct json_object *fd_show_status(struct fabricd *);
+void		 fd_print_weights(struct fabricd *, FILE *, int json);
+
+/* fd_control.c */
+int		 fd_control_open(struct fabricd *, const char *endpoint);
+void		 fd_control_dispatch(struct fabricd *);
+int		 fd_reload(struct fabricd *, char *err, size_t errlen);
+
+/* fd_metrics.c */
+int		 fd_metrics_open(struct fabricd *, const char *addr);
+size_t		 fd_metrics_pollfds(struct fabricd *, struct pollfd *,
+		    size_t max);
+void		 fd_metrics_dispatch(struct fabricd *, const struct pollfd *,
+		    size_t n);
+void		 fd_metrics_write(struct fabricd *, FILE *);
+void		 fd_metrics_close(struct fabricd *);
+
+/* fd_sim.c */
+int		 fd_sim_main(int argc, char **argv);
+
+#endif /* FABRIC_FABRICD_H */
