@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "fabricctl.h"
 #include "lab.h"
 #include "log.h"
 #include "sim.h"
@@ -37,6 +38,19 @@ static int	cmd_lab_netem_set(int, char **);
 static int	cmd_lab_netem_show(int, char **);
 static int	cmd_lab_netem_reset(int, char **);
 static int	cmd_sim(int, char **);
+static int	cmd_show_status(int, char **);
+static int	cmd_show_topology(int, char **);
+static int	cmd_show_links(int, char **);
+static int	cmd_show_weights(int, char **);
+static int	cmd_show_paths(int, char **);
+static int	cmd_show_peers(int, char **);
+static int	cmd_show_telemetry(int, char **);
+static int	cmd_show_jobs(int, char **);
+static int	cmd_drain(int, char **);
+static int	cmd_undrain(int, char **);
+static int	cmd_reload(int, char **);
+
+#define CTL_OPTS	"[-j] [-s ENDPOINT]"
 
 static const struct cmd cmds[] = {
 	{ { "lab", "deploy" }, cmd_lab_deploy, "-t FILE [--reconfigure]",
@@ -57,6 +71,29 @@ static const struct cmd cmds[] = {
 	    "-t FILE -n NODE [-j]", "show a node's link impairments" },
 	{ { "lab", "netem", "reset" }, cmd_lab_netem_reset,
 	    "-t FILE -n NODE -i IFACE", "remove a link's impairments" },
+	{ { "show", "status" }, cmd_show_status, CTL_OPTS,
+	    "fabricd's mode, counters, freshness of telemetry" },
+	{ { "show", "topology" }, cmd_show_topology, CTL_OPTS,
+	    "the nodes and links fabricd knows, with their state" },
+	{ { "show", "links" }, cmd_show_links, CTL_OPTS,
+	    "every link: state, drain, usable capacity, utilisation, drops" },
+	{ { "show", "weights" }, cmd_show_weights, CTL_OPTS " [NODE]",
+	    "the weights each switch has towards each leaf (as FRR installs)" },
+	{ { "show", "paths" }, cmd_show_paths, CTL_OPTS " PREFIX",
+	    "every switch's paths towards the leaf that owns PREFIX" },
+	{ { "show", "peers" }, cmd_show_peers, CTL_OPTS,
+	    "the BGP session to every switch" },
+	{ { "show", "telemetry" }, cmd_show_telemetry, CTL_OPTS,
+	    "the agents and link samples fabricd receives" },
+	{ { "show", "jobs" }, cmd_show_jobs, CTL_OPTS,
+	    "the jobs declared for pinned mode" },
+	{ { "drain" }, cmd_drain, CTL_OPTS " link NAME | node NAME",
+	    "move traffic off a link or a switch (refused if a switch would\n"
+	    "      lose its last path)" },
+	{ { "undrain" }, cmd_undrain, CTL_OPTS " link NAME | node NAME",
+	    "put a drained link or switch back in service" },
+	{ { "reload" }, cmd_reload, CTL_OPTS,
+	    "make fabricd re-read its configuration (all or nothing)" },
 	{ { "sim" }, cmd_sim,
 	    "SCENARIO [-j] [--seed N] [--policy P[,P...]]... [--timing]",
 	    "score routing policies (ecmp, wcmp, adaptive, pinned, flowlet,\n      flowlet-ca) "
@@ -583,4 +620,72 @@ main(int argc, char **argv)
 	}
 	/* the handler sees its own name as argv[0], then the arguments */
 	return current->fn(argc - i - nwords + 1, argv + i + nwords - 1);
+}
+
+/* ---- talking to fabricd (fabricctl_ctl.c) ---------------------------- */
+
+static int
+cmd_show_status(int argc, char **argv)
+{
+	return ctl_show("status", argc, argv);
+}
+
+static int
+cmd_show_topology(int argc, char **argv)
+{
+	return ctl_show("topology", argc, argv);
+}
+
+static int
+cmd_show_links(int argc, char **argv)
+{
+	return ctl_show("links", argc, argv);
+}
+
+static int
+cmd_show_weights(int argc, char **argv)
+{
+	return ctl_show("weights", argc, argv);
+}
+
+static int
+cmd_show_paths(int argc, char **argv)
+{
+	return ctl_show("paths", argc, argv);
+}
+
+static int
+cmd_show_peers(int argc, char **argv)
+{
+	return ctl_show("peers", argc, argv);
+}
+
+static int
+cmd_show_telemetry(int argc, char **argv)
+{
+	return ctl_show("telemetry", argc, argv);
+}
+
+static int
+cmd_show_jobs(int argc, char **argv)
+{
+	return ctl_show("jobs", argc, argv);
+}
+
+static int
+cmd_drain(int argc, char **argv)
+{
+	return ctl_drain(1, argc, argv);
+}
+
+static int
+cmd_undrain(int argc, char **argv)
+{
+	return ctl_drain(0, argc, argv);
+}
+
+static int
+cmd_reload(int argc, char **argv)
+{
+	return ctl_reload(argc, argv);
 }

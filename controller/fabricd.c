@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <zmq.h>
 
 #include "fabricd.h"
@@ -466,6 +467,8 @@ main(int argc, char **argv)
 		fatal("fd_weights_init");
 	if (o.check) {
 		d.check_only = 1;
+		json_c_set_serialization_double_format("%.6g",
+		    JSON_C_OPTION_GLOBAL);
 		if (fd_peers_init(&d) == 0)
 			rc = check(&d, o.json);
 		goto out;

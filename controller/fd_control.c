@@ -49,6 +49,7 @@ fd_control_open(struct fabricd *d, const char *endpoint)
 {
 	int	linger = 0;
 
+	json_c_set_serialization_double_format("%.6g", JSON_C_OPTION_GLOBAL);
 	ipc_dir(endpoint);
 	if ((d->ctl = zmq_socket(d->zctx, ZMQ_REP)) == NULL)
 		return -1;

@@ -282,7 +282,7 @@ fd_show_paths(struct fabricd *d, const char *prefix, char *err,
 		return NULL;
 	}
 	for (i = 0; i < d->cfg->ndests && dst == FAB_NONE; i++)
-		if (memcmp(&d->cfg->dests[i].pfx, &p, sizeof(p)) == 0)
+		if (fab_prefix_eq(&d->cfg->dests[i].pfx, &p))
 			dst = d->cfg->dests[i].node;
 	if (dst == FAB_NONE) {
 		snprintf(err, errlen, "%s: no leaf has the prefix %s in the "

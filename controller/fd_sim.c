@@ -113,7 +113,7 @@ run_all(struct sim_scenario *sc, const struct sim_job *job,
 	size_t	i;
 	int	p;
 
-	for (i = sizeof(modes) / sizeof(modes[0]); i-- > 0;) {
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		p = modes[i].pol;
 		r->wall0 = mono_ms();
 		if (!r->quiet)

@@ -302,10 +302,7 @@ is_flowlet(const struct fab_config *cfg, const struct fab_prefix *p)
 	size_t	i;
 
 	for (i = 0; i < cfg->policy.nflowlet_prefixes; i++)
-		if (cfg->policy.flowlet_prefixes[i].af == p->af &&
-		    cfg->policy.flowlet_prefixes[i].len == p->len &&
-		    memcmp(cfg->policy.flowlet_prefixes[i].addr, p->addr,
-		    sizeof(p->addr)) == 0)
+		if (fab_prefix_eq(&cfg->policy.flowlet_prefixes[i], p))
 			return 1;
 	return 0;
 }
@@ -490,6 +487,18 @@ block_quantise(struct fabricd *d, struct fd_block *b)
 	return 1;
 }
 
+/* Do the target and the weights in force use different links? */
+static int
+support_differs(const struct fd_block *b, const double *t)
+{
+	uint32_t	pos;
+
+	for (pos = 0; pos < b->n; pos++)
+		if ((t[pos] > 0) != (b->applied[pos] > 1e-9))
+			return 1;
+	return 0;
+}
+
 /* One block: 1 if its announcement changed. */
 static int
 block_step(struct fabricd *d, struct fd_block *b, uint64_t now)
@@ -505,7 +514,10 @@ block_step(struct fabricd *d, struct fd_block *b, uint64_t now)
 		block_withdraw(d, b);
 		return 0;
 	}
-	if (!b->announced) {
+	if (!b->announced || ((d->frozen || !moves_allowed(d, now)) &&
+	    support_differs(b, t))) {
+		/* first announcement, or links gone or back (drain, undrain,
+		   failure) while weights are frozen: straight to the target */
 		route_smooth_apply(&(struct route_smooth){ 1, 0, 0 }, b->ewma,
 		    t, b->n, b->applied);
 	} else {
@@ -778,8 +790,8 @@ withdraw_gone(struct fabricd *d, struct fd_peer *p,
 	for (i = 0; i < old->ndests; i++) {
 		kept = 0;
 		for (j = 0; j < d->cfg->ndests && !kept; j++)
-			kept = memcmp(&d->cfg->dests[j].pfx, &old->dests[i].pfx,
-			    sizeof(old->dests[i].pfx)) == 0;
+			kept = fab_prefix_eq(&d->cfg->dests[j].pfx,
+			    &old->dests[i].pfx);
 		if (kept)
 			continue;
 		to_bgp_prefix(&old->dests[i].pfx, &bp);

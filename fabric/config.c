@@ -646,6 +646,13 @@ fab_prefix_parse(const char *s, struct fab_prefix *p)
 }
 
 int
+fab_prefix_eq(const struct fab_prefix *a, const struct fab_prefix *b)
+{
+	return a->af == b->af && a->len == b->len &&
+	    memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+int
 fab_prefix_str(const struct fab_prefix *p, char *buf, size_t len)
 {
 	char	a[FAB_ADDR_MAX];

@@ -115,6 +115,8 @@ uint32_t	 fab_config_link_find(const struct fab_config *,
 const char	*fab_config_nexthop(const struct fab_config *,
 		    uint32_t link, uint32_t from);
 int		 fab_prefix_parse(const char *, struct fab_prefix *);
+int		 fab_prefix_eq(const struct fab_prefix *,
+		    const struct fab_prefix *);
 int		 fab_prefix_str(const struct fab_prefix *, char *, size_t);
 int		 fab_bandwidth_parse(const char *, double *);
 void		 fab_hosts_inherit_pod(struct fabric *);
