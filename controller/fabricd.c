@@ -298,9 +298,10 @@ loop_once(struct fabricd *d, int sfd, struct tmsg *scratch)
 
 	nb = bgp_speaker_pollfds(d->sp, pfd, BGP_PEERS_MAX * 2);
 	nm = fd_metrics_pollfds(d, pfd + nb, FD_METRICS_CONNS + 1);
-	for (i = 0; i < nb + nm; i++)
+	for (i = 0; i < nb + nm; i++)	/* ZMQ_POLL* are not POLL* */
 		items[n++] = (zmq_pollitem_t){ NULL, pfd[i].fd,
-		    pfd[i].events, 0 };
+		    (short)((pfd[i].events & POLLIN ? ZMQ_POLLIN : 0) |
+		    (pfd[i].events & POLLOUT ? ZMQ_POLLOUT : 0)), 0 };
 	items[n++] = (zmq_pollitem_t){ NULL, sfd, ZMQ_POLLIN, 0 };
 	items[n++] = (zmq_pollitem_t){ d->ctl, 0, ZMQ_POLLIN, 0 };
 	if (d->sub != NULL)
@@ -309,7 +310,10 @@ loop_once(struct fabricd *d, int sfd, struct tmsg *scratch)
 	    errno != EINTR)
 		fatal("zmq_poll");
 	for (i = 0; i < nb + nm; i++)
-		pfd[i].revents = items[i].revents;
+		pfd[i].revents = (short)(
+		    (items[i].revents & ZMQ_POLLIN ? POLLIN : 0) |
+		    (items[i].revents & ZMQ_POLLOUT ? POLLOUT : 0) |
+		    (items[i].revents & ZMQ_POLLERR ? POLLERR : 0));
 	bgp_speaker_dispatch(d->sp, pfd, nb);
 	fd_metrics_dispatch(d, pfd + nb, nm);
 	if (items[nb + nm].revents)
@@ -420,6 +424,7 @@ fd_reload(struct fabricd *d, char *err, size_t errlen)
 	d->nominal = nd.nominal;
 	d->admin = nd.admin;
 	d->node_admin = nd.node_admin;
+	d->down_ms = nd.down_ms;
 	d->routes = nd.routes;
 	d->rp = nd.rp;
 	d->blocks = nd.blocks;

@@ -70,6 +70,7 @@ struct fabricd {
 	double			*nominal;	/* links' configured capacity */
 	uint8_t			*admin;		/* links drained by fabricctl */
 	uint8_t			*node_admin;	/* nodes drained by fabricctl */
+	uint64_t		*down_ms;	/* links: last seen down, 0 never */
 	struct fab_routes	*routes;
 	struct route_params	 rp;
 	struct fd_block		*blocks;

@@ -128,6 +128,7 @@ fd_weights_init(struct fabricd *d)
 	if ((d->nominal = calloc(f->nlinks + 1, sizeof(double))) == NULL ||
 	    (d->admin = calloc(f->nlinks + 1, 1)) == NULL ||
 	    (d->node_admin = calloc(f->nnodes + 1, 1)) == NULL ||
+	    (d->down_ms = calloc(f->nlinks + 1, sizeof(uint64_t))) == NULL ||
 	    (d->routes = route_new()) == NULL)
 		return -1;
 	for (i = 0; i < f->nlinks; i++) {
@@ -164,6 +165,8 @@ fd_weights_free(struct fabricd *d)
 	free(d->nominal);
 	free(d->admin);
 	free(d->node_admin);
+	free(d->down_ms);
+	d->down_ms = NULL;
 	d->nominal = NULL;
 	d->admin = d->node_admin = NULL;
 }
@@ -249,6 +252,17 @@ fd_apply_telemetry(struct fabricd *d, uint64_t now)
 		else		/* keep what was last seen */
 			down = f->links[i].state == FAB_DOWN &&
 			    d->admin[i] != FAB_DOWN;
+		if (down)
+			d->down_ms[i] = now ? now : 1;
+		else if (d->down_ms[i] != 0 && now - d->down_ms[i] <
+		    d->cfg->policy.link_up_holddown_ms)
+			down = 1;	/* back up, not trusted yet */
+		else if (d->down_ms[i] != 0) {
+			d->down_ms[i] = 0;
+			log_info("link %s up for %u ms: in use again",
+			    d->cfg->link_names[i],
+			    d->cfg->policy.link_up_holddown_ms);
+		}
 		fab_link_set_state(f, i, d->admin[i] == FAB_DOWN || down ?
 		    FAB_DOWN : (enum fab_state)d->admin[i]);
 	}
@@ -499,6 +513,33 @@ support_differs(const struct fd_block *b, const double *t)
 	return 0;
 }
 
+/*
+ * Hysteresis stops the weights short of a target that holds still (the
+ * last step is smaller than min-change).  Once the EWMA has arrived, the
+ * weights go the rest of the way: after a fault is gone, equal paths get
+ * equal weights again, not 46/54.  1 if the weights moved.
+ */
+static int
+settle(struct fd_block *b, const double *t)
+{
+	double		sum = 0, far = 0, off = 0;
+	uint32_t	pos;
+
+	for (pos = 0; pos < b->n; pos++)
+		sum += t[pos];
+	if (sum <= 0)
+		return 0;
+	for (pos = 0; pos < b->n; pos++) {
+		far = fmax(far, fabs(b->ewma[pos] - t[pos] / sum));
+		off = fmax(off, fabs(b->applied[pos] - t[pos] / sum));
+	}
+	if (far > 0.01 || off < 0.005)
+		return 0;
+	for (pos = 0; pos < b->n; pos++)
+		b->applied[pos] = b->ewma[pos] = t[pos] / sum;
+	return 1;
+}
+
 /* One block: 1 if its announcement changed. */
 static int
 block_step(struct fabricd *d, struct fd_block *b, uint64_t now)
@@ -527,7 +568,7 @@ block_step(struct fabricd *d, struct fd_block *b, uint64_t now)
 		if (d->frozen || !moves_allowed(d, now))
 			sm.alpha = 0, sm.min_change = 2;  /* only failures */
 		if (route_smooth_apply(&sm, b->ewma, t, b->n,
-		    b->applied) != 1)
+		    b->applied) != 1 && (d->frozen || !settle(b, t)))
 			return 0;
 	}
 	if ((changed = block_quantise(d, b)) != 1)

@@ -48,6 +48,7 @@ struct fab_policy {
 	enum fab_mode	 mode;
 	uint32_t	 interval_ms;
 	uint32_t	 telemetry_stale_ms;
+	uint32_t	 link_up_holddown_ms;
 	double		 ewma_alpha;	/* 0.001..1 */
 	double		 min_change;	/* fractions of the sum */
 	double		 max_step;
