@@ -558,6 +558,22 @@ fsm_subcode(enum bgp_state s)
 	}
 }
 
+/* What we offer, as far as negotiation goes. */
+static void
+peer_offer(const struct bgp_peer *p, struct bgp_open *ours)
+{
+	*ours = (struct bgp_open){ 0 };
+	ours->holdtime = p->cf.holdtime;
+	ours->caps.as4 = p->cf.local_as;
+	for (int aid = 0; aid < AID_MAX; aid++) {
+		ours->caps.mp[aid] = 1;
+		ours->caps.addpath[aid] = ADDPATH_SEND | ADDPATH_RECV;
+	}
+	ours->caps.ext_nh[AID_IPV4] = 1;
+	ours->caps.route_refresh = 1;
+	ours->caps.ext_msg = 1;
+}
+
 static void
 recv_open(struct bgp_conn *c, struct ibuf *body)
 {
@@ -578,15 +594,7 @@ recv_open(struct bgp_conn *c, struct ibuf *body)
 	}
 	if (collision(c) == -1)
 		return;
-	ours.holdtime = p->cf.holdtime;
-	ours.caps.as4 = p->cf.local_as;
-	for (int aid = 0; aid < AID_MAX; aid++) {
-		ours.caps.mp[aid] = 1;
-		ours.caps.addpath[aid] = ADDPATH_SEND | ADDPATH_RECV;
-	}
-	ours.caps.ext_nh[AID_IPV4] = 1;
-	ours.caps.route_refresh = 1;
-	ours.caps.ext_msg = 1;
+	peer_offer(p, &ours);
 	bgp_negotiate(&ours, &c->open, &c->neg);
 	if (bgp_keepalive_write(c->wbuf) == -1) {
 		conn_close(c, "cannot queue KEEPALIVE");
@@ -780,6 +788,38 @@ send_eors(struct bgp_conn *c)
 	peer_log(c->peer, "initial routes sent, End-of-RIB");
 }
 
+/* How this peer's UPDATEs are encoded, beyond the session's rules. */
+static void
+peer_encoding(const struct bgp_peer *p, struct rib_encoding *enc)
+{
+	enc->ebgp = p->cf.remote_as != p->cf.local_as;
+	enc->prepend_as = enc->ebgp ? p->cf.local_as : 0;
+}
+
+/*
+ * Encodes the peer's table ahead, for the session it gets when the peer
+ * accepts all we offer, unless the rib holds a cache that fits already.
+ * Before the first session, so that sending it is a copy: encoding while
+ * FRR reads, on a busy machine, made FRR install prefixes before all
+ * their paths were there, then again.
+ */
+int
+bgp_peer_precache(struct bgp_peer *p)
+{
+	struct bgp_open		 ours;
+	struct bgp_neg		 neg;
+	struct rib_encoding	 enc = { &neg, 0, 0 };
+
+	if (p->cf.rib == NULL)
+		return 0;
+	peer_offer(p, &ours);
+	bgp_negotiate(&ours, &ours, &neg);
+	peer_encoding(p, &enc);
+	if (bgp_rib_cache_usable(p->cf.rib, &enc))
+		return 0;
+	return bgp_rib_cache_build(p->cf.rib, &enc);
+}
+
 /*
  * Fills the write buffer from the rib while it is below WBUF_LOW.  Returns
  * -1 if it had to end the connection: c is gone then.
@@ -800,8 +840,7 @@ conn_refill(struct bgp_conn *c)
 		return 0;
 	}
 	rbuf_compact(c->wbuf);	/* the room the rib may fill is at the end */
-	enc.ebgp = p->cf.remote_as != p->cf.local_as;
-	enc.prepend_as = enc.ebgp ? p->cf.local_as : 0;
+	peer_encoding(p, &enc);
 	initial = p->cursor.initial;
 	if (bgp_rib_pull(p->cf.rib, &p->cursor, &enc, c->wbuf,
 	    WBUF_MAX - WBUF_LOW - 2 * BGP_EXT_MAX_MSG, &done) == -1) {

@@ -32,6 +32,7 @@
 #include "bgp_speaker.h"
 #include "compat.h"
 #include "log.h"
+#include "util.h"
 
 #define LINE_MAX_LEN	4096
 #define LINE_COMMS_MAX	32
@@ -880,6 +881,21 @@ signals_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* The table as UPDATEs before any session wants it (bgp_peer_precache). */
+static void
+precache(struct inject *in)
+{
+	struct bgp_peer	*p;
+	int64_t		 t0 = mono_ms();
+
+	for (p = bgp_peer_first(in->sp); p != NULL; p = bgp_peer_next(p))
+		if (bgp_peer_precache(p) == -1)
+			log_warn("neighbor %s: UPDATEs not encoded ahead",
+			    bgp_peer_name(p));
+	log_debug("%zu octets of UPDATEs encoded ahead in %lld ms",
+	    bgp_rib_cache_size(in->rib), (long long)(mono_ms() - t0));
+}
+
 /* Returns 1 to go on, 0 to stop. */
 static int
 handle_signal(struct inject *in, int sfd)
@@ -889,6 +905,9 @@ handle_signal(struct inject *in, int sfd)
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			log_info("SIGHUP: re-reading %s", in->path);
+			/* The cache stays right through changes; once they
+			 * outgrow it, it is dropped and not rebuilt here: that
+			 * would delay the changes themselves. */
 			if (load_and_apply(in) == 0)
 				bgp_speaker_kick(in->sp);
 			continue;
@@ -954,6 +973,7 @@ main(int argc, char **argv)
 		fatal("signalfd");
 	if (setup_speaker(&in, &o) == -1)
 		return inject_exit(&in, 1);
+	precache(&in);
 	log_info("AS %u, router-id %s, %d neighbors", o.local_as,
 	    inet_ntoa((struct in_addr){ htonl(o.router_id) }), o.npeers);
 	run(&in, sfd);
