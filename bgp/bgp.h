@@ -159,11 +159,18 @@ struct bgp_neg {
 	uint8_t		peer_gr_af[AID_MAX];	/* added: peer's GR_AF_* */
 };
 
-/* A NOTIFICATION to send or that was received. */
+/*
+ * A NOTIFICATION to send or that was received.  data holds what the
+ * largest message can: RFC 4271 6.3 makes an attribute error's data the
+ * whole attribute (type, length, value), and an extended UPDATE's
+ * attribute can be nearly 64 KiB.  (It was 128 octets: longer data was
+ * left out.)
+ */
+#define BGP_NOTIFY_DATA_MAX	(BGP_EXT_MAX_MSG - BGP_HDR_LEN - 2)
 struct bgp_notify {
 	uint8_t		code;
 	uint8_t		subcode;
-	uint8_t		data[128];
+	uint8_t		data[BGP_NOTIFY_DATA_MAX];
 	size_t		datalen;
 	char		reason[160];	/* for the log, not the wire */
 };
@@ -310,6 +317,11 @@ int	bgp_msg_begin(struct ibuf *out, uint8_t type, size_t *start);
 int	bgp_msg_end(struct ibuf *out, size_t start);
 void	bgp_msg_abort(struct ibuf *out, size_t start);
 int	bgp_notify_data(struct bgp_notify *, const void *, size_t);
+/* Added: a NOTIFICATION in at most max_msg octets (bgp_msg_max), its
+ * data cut to fit: RFC 8654 4 keeps a session without extended
+ * messages to 4096.  bgp_notification_write is this with BGP_MAX_MSG. */
+int	bgp_notification_write_max(struct ibuf *out,
+	    const struct bgp_notify *, size_t max_msg);
 
 /* bgp_attr.c: AS paths (segments of 4-octet ASNs, as in bgp_attrs) */
 size_t	bgp_aspath_count(const struct bgp_attrs *);

@@ -307,8 +307,11 @@ conn_send_notify(struct bgp_conn *c, const struct bgp_notify *n)
 	log_warnx("neighbor %s: sending NOTIFICATION %s%s%s", p->name,
 	    bgp_notify_str(n->code, n->subcode), n->reason[0] ? ": " : "",
 	    n->reason);
-	/* Best effort: the session ends whether or not it gets out. */
-	if (bgp_notification_write(c->wbuf, n) == 0 && ibuf_size(c->wbuf) > 0)
+	/* Best effort: the session ends whether or not it gets out.  An
+	 * extended message only once both said they take them. */
+	if (bgp_notification_write_max(c->wbuf, n, c->state ==
+	    BGP_ESTABLISHED ? c->neg.max_msg : BGP_MAX_MSG) == 0 &&
+	    ibuf_size(c->wbuf) > 0)
 		(void)!write(c->fd, ibuf_data(c->wbuf), ibuf_size(c->wbuf));
 }
 
@@ -1113,8 +1116,13 @@ conn_cease(struct bgp_conn *c, uint8_t subcode, const char *reason)
 	/* RFC 9003: the shutdown communication, length-prefixed */
 	if (len > 0 && (subcode == CEASE_ADMIN_DOWN ||
 	    subcode == CEASE_ADMIN_RESET)) {
-		if (len > sizeof(n.data) - 1)
-			len = sizeof(n.data) - 1;
+		/* RFC 9003 2: at most 255 octets; not inside a UTF-8
+		 * sequence */
+		if (len > UINT8_MAX) {
+			len = UINT8_MAX;
+			while (len > 0 && ((uint8_t)reason[len] & 0xc0) == 0x80)
+				len--;
+		}
 		n.data[0] = len;
 		memcpy(n.data + 1, reason, len);
 		n.datalen = len + 1;

@@ -88,7 +88,8 @@ upd_reset(struct upd_ctx *c, uint8_t subcode, const struct ibuf *data,
 	vsnprintf(c->err->reason, sizeof(c->err->reason), fmt, ap);
 	va_end(ap);
 	/* RFC 4271 6.3: the Data field carries "the attribute (type,
-	 * length, and value)" where one is named; ours holds 128 octets. */
+	 * length, and value)" where one is named: whole, as it came (it
+	 * fits, having come in a message of the session's size). */
 	if (data != NULL)
 		bgp_notify_data(c->err, ibuf_data(data), ibuf_size(data));
 	return V_RESET;

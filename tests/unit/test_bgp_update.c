@@ -1197,6 +1197,76 @@ test_update_table(void **state)
 		fail_msg("%d of %d rows failed", failed, rows);
 }
 
+/*
+ * RFC 4271 6.3: the data of an attribute error is "the unrecognized
+ * attribute (type, length, and value)": whole, however long, and cut
+ * only to the message size the NOTIFICATION may have.
+ */
+static void
+notify_attr(size_t vlen, size_t max_msg)
+{
+	struct bgp_neg		 neg = { .as4 = 1, .max_msg = max_msg,
+				    .ext_msg = max_msg > BGP_MAX_MSG,
+				    .mp = { 1, 0 } };
+	struct bgp_update	 u;
+	struct bgp_notify	*err = calloc(1, sizeof(*err));
+	struct bgp_notify	*back = calloc(1, sizeof(*back));
+	struct ibuf		 body, msg;
+	struct ibuf		*out;
+	uint8_t			*b = malloc(12 + vlen), *attr = b + 8, type;
+	size_t			 alen = 4 + vlen, i, sizes[2], cap;
+
+	/* withdrawn 0; ORIGIN; an unrecognized well-known attribute (flags
+	 * transitive | extended length, type 99) */
+	b[0] = b[1] = 0;
+	b[2] = (4 + alen) >> 8;
+	b[3] = (4 + alen) & 0xff;
+	memcpy(b + 4, "\x40\x01\x01\x00", 4);
+	attr[0] = 0x50;
+	attr[1] = 99;
+	attr[2] = vlen >> 8;
+	attr[3] = vlen & 0xff;
+	for (i = 0; i < vlen; i++)
+		attr[4 + i] = (uint8_t)(i * 7 + 1);
+	ibuf_from_buffer(&body, b, 8 + alen);
+	assert_int_equal(bgp_update_parse(&body, &neg, &u, err), -1);
+	assert_int_equal(err->code, BGP_ERR_UPDATE);
+	assert_int_equal(err->subcode, UPD_UNKNWN_WK);
+	assert_int_equal(err->datalen, alen);
+	assert_memory_equal(err->data, attr, alen);
+	/* on the wire: whole within the session's size, else cut to it */
+	sizes[0] = max_msg;
+	sizes[1] = BGP_MAX_MSG;
+	for (i = 0; i < 2; i++) {
+		cap = sizes[i] - BGP_HDR_LEN - 2;
+		assert_non_null(out = ibuf_dynamic(64, BGP_EXT_MAX_MSG));
+		assert_int_equal(bgp_notification_write_max(out, err, sizes[i]),
+		    0);
+		assert_int_equal(ibuf_size(out), BGP_HDR_LEN + 2 +
+		    (alen < cap ? alen : cap));
+		assert_int_equal(bgp_read_msg(out, sizes[i], &type, &msg, back),
+		    1);
+		assert_int_equal(type, BGP_NOTIFICATION);
+		assert_int_equal(bgp_notification_parse(&msg, back), 0);
+		assert_int_equal(back->datalen, alen < cap ? alen : cap);
+		assert_memory_equal(back->data, attr, back->datalen);
+		ibuf_free(out);
+	}
+	free(b);
+	free(err);
+	free(back);
+}
+
+static void
+test_notify_whole_attribute(void **state)
+{
+	notify_attr(124, BGP_MAX_MSG);		/* 128 octets: as before */
+	notify_attr(300, BGP_MAX_MSG);		/* was left out */
+	notify_attr(4000, BGP_MAX_MSG);		/* the most a 4096 UPDATE has */
+	notify_attr(5000, BGP_EXT_MAX_MSG);	/* RFC 8654 */
+	notify_attr(60000, BGP_EXT_MAX_MSG);
+}
+
 int
 main(void)
 {
@@ -1218,6 +1288,7 @@ main(void)
 		cmocka_unit_test(test_aspath),
 		cmocka_unit_test(test_link_bandwidth),
 		cmocka_unit_test(test_update_table),
+		cmocka_unit_test(test_notify_whole_attribute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
