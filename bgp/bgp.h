@@ -196,6 +196,12 @@ struct bgp_attrs {
 	uint16_t	next_communities;
 	uint8_t		*large_communities;	/* 12 octets each */
 	uint16_t	nlarge_communities;
+	/* Added: unrecognized optional transitive attributes, whole as they
+	 * would be passed on (RFC 4271 5, 9: flags with Partial set, type,
+	 * length, value), by ascending type; NULL/0: none.  Compared,
+	 * hashed, copied and written like the others. */
+	uint8_t		*unknown;
+	uint32_t	unknown_len;
 };
 
 /* A parsed UPDATE.  action says what RFC 7606 makes of it. */
@@ -287,7 +293,8 @@ int	bgp_afi_aid(uint16_t afi, uint8_t safi, uint8_t *aid);
  *   reusing it); on -1 *upd is left empty.  upd->attrs.present only
  *   ever holds ORIGIN, ASPATH, NEXTHOP, MED, LOCALPREF,
  *   ATOMIC_AGGREGATE, AGGREGATOR, COMMUNITIES, MP_REACH (the MP
- *   next-hop), EXT_COMMUNITIES and LARGE_COMMUNITIES: on a 2-octet
+ *   next-hop), EXT_COMMUNITIES and LARGE_COMMUNITIES (unrecognized
+ *   optional transitive ones go to attrs.unknown): on a 2-octet
  *   session AS4_PATH and AS4_AGGREGATOR are merged into ASPATH and
  *   AGGREGATOR (RFC 6793 4.2.3), which always hold 4-octet ASNs.  A
  *   malformed AS4_PATH is discarded (RFC 6793 6), not treat-as-

@@ -648,7 +648,7 @@ path_wire_max(const struct rib_path *p, uint32_t prepend_as)
 	a = &p->attrs->a;
 	n += 14 * 4 + 32 + a->aspath_len + (prepend_as ? 6 : 0) +
 	    4 * a->ncommunities + 8 * a->next_communities +
-	    12 * a->nlarge_communities;
+	    12 * a->nlarge_communities + a->unknown_len;
 	return n;
 }
 

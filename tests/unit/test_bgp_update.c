@@ -1267,6 +1267,94 @@ test_notify_whole_attribute(void **state)
 	notify_attr(60000, BGP_EXT_MAX_MSG);
 }
 
+/*
+ * RFC 4271 5 and 9: unrecognized optional transitive attributes are kept
+ * with the Partial bit set, in type order, and written back in order;
+ * unrecognized non-transitive ones are dropped.
+ */
+#define UNKNOWN_BODY	"0000 0025 40010100 400200 4003040a000001" \
+	"c0630378797a 8009040a000009 d0140002abcd e02801ff 180a0100"
+#define UNKNOWN_KEPT	"f0140002abcd e02801ff e0630378797a"
+
+static void
+test_unknown_transitive(void **state)
+{
+	struct bgp_update	 u, again;
+	struct bgp_neg		 neg = { .as4 = 1, .max_msg = 4096,
+				    .mp = { 1, 0 } };
+	struct bgp_notify	*err = calloc(1, sizeof(*err));
+	struct bgp_attrs	 b;
+	struct ibuf		*out, kept, body, attrs;
+	uint8_t			 type, flags, prev = 0, t, l8;
+	uint16_t		 wlen, alen, l16;
+	int			 n99 = 0, n9 = 0;
+
+	upd_hex("as4", UNKNOWN_BODY, &u);
+	assert_int_equal(u.action, UPD_ACTION_OK);
+	assert_int_equal(u.nnlri, 1);
+	assert_int_equal(u.discarded, 0);
+	assert_non_null(u.attrs.unknown);
+	ibuf_from_buffer(&kept, u.attrs.unknown, u.attrs.unknown_len);
+	assert_bytes(&kept, UNKNOWN_KEPT);
+
+	/* written back in ascending type order, Partial set */
+	assert_non_null(out = ibuf_dynamic(64, 4096));
+	assert_int_equal(bgp_update_write_announce(out, &neg, &u.attrs,
+	    u.nlri, 1), 1);
+	assert_int_equal(bgp_read_msg(out, 4096, &type, &body, err), 1);
+	attrs = body;
+	assert_int_equal(ibuf_get_n16(&attrs, &wlen), 0);
+	assert_int_equal(ibuf_skip(&attrs, wlen), 0);
+	assert_int_equal(ibuf_get_n16(&attrs, &alen), 0);
+	assert_int_equal(ibuf_truncate(&attrs, alen), 0);
+	while (ibuf_size(&attrs) > 0) {
+		assert_int_equal(ibuf_get_n8(&attrs, &flags), 0);
+		assert_int_equal(ibuf_get_n8(&attrs, &t), 0);
+		if (flags & ATTR_F_EXTLEN)
+			assert_int_equal(ibuf_get_n16(&attrs, &l16), 0);
+		else {
+			assert_int_equal(ibuf_get_n8(&attrs, &l8), 0);
+			l16 = l8;
+		}
+		assert_int_equal(ibuf_skip(&attrs, l16), 0);
+		assert_true(t > prev);
+		prev = t;
+		n99 += t == 99 && (flags & ATTR_F_PARTIAL);
+		n9 += t == 9;
+	}
+	assert_int_equal(n99, 1);
+	assert_int_equal(n9, 0);
+	/* and parsed again, the same attributes */
+	assert_int_equal(bgp_update_parse(&body, &neg, &again, err), 0);
+	same(&u.attrs, &again.attrs);
+	bgp_update_free(&again);
+
+	/* they tell paths apart, and copy */
+	assert_int_equal(bgp_attrs_copy(&b, &u.attrs), 0);
+	same(&u.attrs, &b);
+	assert_ptr_not_equal(b.unknown, u.attrs.unknown);
+	b.unknown[b.unknown_len - 1] ^= 1;
+	differ(&u.attrs, &b);
+	/* a caller's list that is not what the parser keeps is refused */
+	b.unknown[0] = 0x40;		/* well-known */
+	assert_int_equal(bgp_update_write_announce(out, &neg, &b, u.nlri, 1),
+	    -1);
+	assert_int_equal(errno, EINVAL);
+	b.unknown[0] = 0xc0;
+	b.unknown[1] = ATTR_COMMUNITIES;	/* one we know */
+	assert_int_equal(bgp_update_write_announce(out, &neg, &b, u.nlri, 1),
+	    -1);
+	b.unknown_len--;		/* cut short */
+	b.unknown[1] = 20;
+	assert_int_equal(bgp_update_write_announce(out, &neg, &b, u.nlri, 1),
+	    -1);
+	assert_int_equal(ibuf_size(out), 0);
+	bgp_attrs_free(&b);
+	ibuf_free(out);
+	bgp_update_free(&u);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -1289,6 +1377,7 @@ main(void)
 		cmocka_unit_test(test_link_bandwidth),
 		cmocka_unit_test(test_update_table),
 		cmocka_unit_test(test_notify_whole_attribute),
+		cmocka_unit_test(test_unknown_transitive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
