@@ -1117,7 +1117,8 @@ static int
 put_attrs(struct ibuf *out, const struct bgp_neg *neg,
     const struct bgp_attrs *a, int classic)
 {
-	if (attr_hdr(out, WELL_KNOWN, ATTR_ORIGIN, 1) == -1 ||
+	if (put_unknown(out, a, 0, ATTR_ORIGIN) == -1 ||	/* reserved 0 */
+	    attr_hdr(out, WELL_KNOWN, ATTR_ORIGIN, 1) == -1 ||
 	    ibuf_add_n8(out, a->origin) == -1 ||
 	    put_aspath(out, neg, a) == -1 ||
 	    (classic && (attr_hdr(out, WELL_KNOWN, ATTR_NEXTHOP, 4) == -1 ||

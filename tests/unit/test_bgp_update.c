@@ -1272,9 +1272,9 @@ test_notify_whole_attribute(void **state)
  * with the Partial bit set, in type order, and written back in order;
  * unrecognized non-transitive ones are dropped.
  */
-#define UNKNOWN_BODY	"0000 0025 40010100 400200 4003040a000001" \
-	"c0630378797a 8009040a000009 d0140002abcd e02801ff 180a0100"
-#define UNKNOWN_KEPT	"f0140002abcd e02801ff e0630378797a"
+#define UNKNOWN_BODY	"0000 0028 40010100 400200 4003040a000001" \
+	"c0630378797a 8009040a000009 d0140002abcd e02801ff c00000 180a0100"
+#define UNKNOWN_KEPT	"e00000 f0140002abcd e02801ff e0630378797a"
 
 static void
 test_unknown_transitive(void **state)
@@ -1285,9 +1285,10 @@ test_unknown_transitive(void **state)
 	struct bgp_notify	*err = calloc(1, sizeof(*err));
 	struct bgp_attrs	 b;
 	struct ibuf		*out, kept, body, attrs;
-	uint8_t			 type, flags, prev = 0, t, l8;
+	uint8_t			 type, flags, t, l8;
+	int			 prev = -1;
 	uint16_t		 wlen, alen, l16;
-	int			 n99 = 0, n9 = 0;
+	int			 n99 = 0, n9 = 0, n0 = 0;
 
 	upd_hex("as4", UNKNOWN_BODY, &u);
 	assert_int_equal(u.action, UPD_ACTION_OK);
@@ -1317,12 +1318,14 @@ test_unknown_transitive(void **state)
 			l16 = l8;
 		}
 		assert_int_equal(ibuf_skip(&attrs, l16), 0);
-		assert_true(t > prev);
+		assert_true((int)t > prev);
 		prev = t;
 		n99 += t == 99 && (flags & ATTR_F_PARTIAL);
 		n9 += t == 9;
+		n0 += t == 0;
 	}
 	assert_int_equal(n99, 1);
+	assert_int_equal(n0, 1);	/* reserved type 0: unrecognized too */
 	assert_int_equal(n9, 0);
 	/* and parsed again, the same attributes */
 	assert_int_equal(bgp_update_parse(&body, &neg, &again, err), 0);
