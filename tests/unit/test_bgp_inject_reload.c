@@ -210,6 +210,29 @@ reload(struct peer *p)
 	collect(p, 0);
 }
 
+/* Also when a check failed half-way: no fabric-inject is left running. */
+static int
+teardown(void **state)
+{
+	struct peer	*p = *state;
+
+	if (p == NULL)
+		return 0;
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	if (p->fd > 0)
+		close(p->fd);
+	ibuf_free(p->rbuf);
+	if (p->routes[0] != '\0') {
+		unlink(p->routes);
+		unlink(p->log);
+	}
+	free(p);
+	return 0;
+}
+
 static void
 test_reload_sends_only_changes(void **state)
 {
@@ -218,6 +241,8 @@ test_reload_sends_only_changes(void **state)
 	long		 of = 0;
 	int		 status;
 
+	assert_non_null(p);
+	*state = p;
 	start(p);
 	collect(p, 1);
 	assert_true(p->eor);
@@ -251,19 +276,16 @@ test_reload_sends_only_changes(void **state)
 
 	assert_int_equal(kill(p->pid, SIGTERM), 0);
 	assert_int_equal(waitpid(p->pid, &status, 0), p->pid);
+	p->pid = 0;
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(p->fd);
-	ibuf_free(p->rbuf);
-	unlink(p->routes);
-	unlink(p->log);
-	free(p);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reload_sends_only_changes),
+		cmocka_unit_test_teardown(test_reload_sends_only_changes,
+		    teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
