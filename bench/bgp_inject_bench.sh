@@ -6,7 +6,11 @@
 #
 # usage: bench/bgp_inject_bench.sh [NxK ...]   (root; after make -j2)
 #        default: 10000x2 10000x8 100000x2 100000x8
-# env:   INJECTORS="fabric-inject floor gobgp" (the order of each case)
+# env:   INJECTORS="fabric-inject floor gobgp" (the order of each case);
+#        "base" is a second fabric-inject binary, BB_BASE=PATH (e.g. one
+#        built from the commit before a change), for before/after ratios
+#        LOAD=N: N busy loops (bash, nice 0) run for the whole benchmark,
+#        as another build would; 0 (default): none
 #        RUNS=5 (trials per injector and case, interleaved, the order
 #        reversed every other run; medians)
 #        GOBGP_RUNS=3 (GoBGP is slow: fewer trials for it)
@@ -38,7 +42,14 @@ RUNS=${RUNS:-5}
 GOBGP_RUNS=${GOBGP_RUNS:-3}
 PROFILE=${PROFILE:-0}
 TIMEOUT=${TIMEOUT:-120}
+LOAD=${LOAD:-0}
 LEAF_AS=65001
+BASE=
+if [[ " $INJECTORS " == *" base "* ]]; then
+	[ -x "${BB_BASE:-}" ] || { echo "base: set BB_BASE=PATH" >&2; exit 1; }
+	BASE=$BB_DIR/fabric-inject.base
+	cp "$BB_BASE" "$BASE" || exit 1
+fi
 
 LEAF=$(bb_netns leaf)
 SPINES=$(bb_netns spines)
@@ -138,11 +149,11 @@ sample_ok() {
 
 # Each trial prints: injector n k from_session from_start load_s inj_cpu
 # bgpd_cpu zebra_cpu ok
-trial_fabric_inject() {	# FILE N K EXPECT
-	local t0 up done cpu
+trial_fabric_inject() {	# FILE N K EXPECT [NAME BINARY]
+	local t0 up done cpu name=${5:-fabric-inject} bin=${6:-$INJECT}
 	watch_start "$2" "$4"
 	t0=$(now)
-	bb_stamped "$BB_DIR/inj.log" ip netns exec "$INJ" "$INJECT" \
+	bb_stamped "$BB_DIR/inj.log" ip netns exec "$INJ" "$bin" \
 	    --local-as $LEAF_AS --router-id 10.255.0.1 --connect-retry 1 \
 	    --peer 10.255.0.2 --routes "$1"
 	local pid=$BB_PID
@@ -150,11 +161,13 @@ trial_fabric_inject() {	# FILE N K EXPECT
 	done=$(watch_result) || done=
 	cpu=$(proc_cpu "$pid")
 	up=$(bb_wait_line "$BB_DIR/inj.log" 'session up' 1)
-	trial_line fabric-inject "$2" "$3" "$t0" "$up" "$done" - "$cpu" "$1"
+	trial_line "$name" "$2" "$3" "$t0" "$up" "$done" - "$cpu" "$1"
 	bb_stop_pid "$pid"
 	sleep 0.2
 	cat "$BB_DIR/inj.log" >>"$BB_DIR/inj.all.log"
 }
+
+trial_base() { trial_fabric_inject "$@" base "$BASE"; }
 
 trial_floor() {
 	local t0 up done cpu
@@ -237,6 +250,13 @@ col() {	# NAME N K COLUMN: the median of that column over the runs
 }
 
 bb_header
+if [ "$LOAD" -gt 0 ]; then
+	for i in $(seq "$LOAD"); do
+		bash -c 'while :; do :; done' &
+		bb_track $!
+	done
+	echo "load: $LOAD busy loop(s) at nice 0 beside everything below"
+fi
 echo "method: leaf = zebra+bgpd, maximum-paths ibgp 64, K connected" \
     "next-hops; iBGP ADD-PATH from one injector; done = kernel FIB holds N" \
     "prefixes x K next-hops with the planned weights (netlink notifications);" \
@@ -261,8 +281,9 @@ for c in $CASES; do
 done
 
 echo
-printf '| N x K | paths | fabric-inject s (from session up / from start) | floor s | GoBGP s | fabric-inject / floor | GoBGP / floor | GoBGP load s | trials complete and weights right |\n'
-printf '|---|---|---|---|---|---|---|---|---|\n'
+printf '| N x K | paths | fabric-inject s (from session up / from start) | floor s | GoBGP s | fabric-inject / floor | GoBGP / floor | GoBGP load s | trials complete and weights right |%s\n' \
+    "${BASE:+ base s | base / floor |}"
+printf '|---|---|---|---|---|---|---|---|---|%s\n' "${BASE:+---|---|}"
 for c in $CASES; do
 	n=${c%x*}
 	k=${c#*x}
@@ -272,11 +293,13 @@ for c in $CASES; do
 	gb_ld=$(col gobgp "$n" "$k" 6)
 	oks=$(awk -v n="$n" -v k="$k" '$2 == n && $3 == k { t[$1]++; if ($10 == "yes") y[$1]++ }
 	    END { for (a in t) printf "%s %d/%d, ", a, y[a], t[a] }' "$BB_DIR/results" | sed 's/, $//')
-	printf '| %s x %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s |\n' \
+	bs=
+	[ -n "$BASE" ] && bs=" $(col base "$n" "$k" 4) / $(col base "$n" "$k" 5) | $(ratio "$(col base "$n" "$k" 4)" "$fl_up") / $(ratio "$(col base "$n" "$k" 5)" "$fl_st") |"
+	printf '| %s x %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s |%s\n' \
 	    "$n" "$k" $((n * k)) "$fi_up" "$fi_st" "$fl_up" "$fl_st" \
 	    "$gb_up" "$gb_st" "$(ratio "$fi_up" "$fl_up")" \
 	    "$(ratio "$fi_st" "$fl_st")" "$(ratio "$gb_up" "$fl_up")" \
-	    "$(ratio "$gb_st" "$fl_st")" "$gb_ld" "$oks"
+	    "$(ratio "$gb_st" "$fl_st")" "$gb_ld" "$oks" "$bs"
 done
 echo
 echo "Spread (min-max over the runs), seconds from session up; and the kernel's"

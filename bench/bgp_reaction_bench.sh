@@ -16,6 +16,8 @@
 #        BACKGROUND=N: the routes file also holds N other prefixes x 2
 #        paths that do not change (fabric-inject re-reads them all on
 #        SIGHUP; the floor sends only the changed prefix)
+#        BB_BASE=PATH: a second fabric-inject binary ("base", e.g. the
+#        commit before a change) runs beside them, for before/after
 #
 # The leaf: zebra + bgpd (FRR 8.4, maximum-paths ibgp 64) in
 # fabbench-*-leaf, next-hops 10.200.1.1 and 10.200.2.1 on two veths to
@@ -78,7 +80,7 @@ run() {
 	[ "$BACKGROUND" -gt 0 ] && ip netns exec "$LEAF" "$WATCH" count \
 	    "$BACKGROUND" 10.200.1.1=33,10.200.2.1=66 120 >/dev/null
 	sleep 1
-	if [ "$name" = fabric-inject ]; then
+	if [ "$name" != floor ]; then
 		ip netns exec "$LEAF" "$WATCH" react "$pid" $PFX "$WA" "$WB" \
 		    "$ROUNDS" "$BB_DIR/routes" "$BB_DIR/a" "$BB_DIR/b"
 	else
@@ -102,9 +104,18 @@ echo "method: one prefix, two paths, weights $WA <-> $WB" \
     "new weights; $ROUNDS rounds x $BLOCKS block(s) per speaker"
 : >"$BB_DIR/fabric-inject.rounds"
 : >"$BB_DIR/floor.rounds"
+: >"$BB_DIR/base.rounds"
+BASE=
+if [ -n "${BB_BASE:-}" ]; then
+	BASE=$BB_DIR/fabric-inject.base
+	cp "$BB_BASE" "$BASE" || exit 1
+fi
 for b in $(seq "$BLOCKS"); do
 	run fabric-inject "$INJECT" --local-as $AS --router-id 10.255.0.1 \
 	    --connect-retry 1 --peer 10.255.0.2 --routes "$BB_DIR/routes"
+	[ -n "$BASE" ] && run base "$BASE" --local-as $AS \
+	    --router-id 10.255.0.1 --connect-retry 1 --peer 10.255.0.2 \
+	    --routes "$BB_DIR/routes"
 	run floor "$FLOOR" --local-as $AS --router-id 10.255.0.1 \
 	    --peer 10.255.0.2 --routes "$BB_DIR/a" --react "$BB_DIR/b1" \
 	    --react-a "$BB_DIR/a1"
@@ -113,10 +124,15 @@ bb_frr_stop "$LEAF"
 
 read -r fm fmin fmax fn < <(stats "$BB_DIR/fabric-inject.rounds")
 read -r lm lmin lmax ln < <(stats "$BB_DIR/floor.rounds")
+read -r bm bmin bmax bn < <(stats "$BB_DIR/base.rounds")
 echo
 echo "| speaker | rounds | median ms | min ms | max ms |"
 echo "|---|---|---|---|---|"
 echo "| fabric-inject (SIGHUP, re-read file) | $fn | $fm | $fmin | $fmax |"
 echo "| floor (pre-encoded UPDATE) | $ln | $lm | $lmin | $lmax |"
 echo "| difference | | $(awk -v a="$fm" -v b="$lm" 'BEGIN { printf "%+.1f", a - b }') | | |"
+if [ -n "$BASE" ]; then
+	echo "| base (BB_BASE) | $bn | $bm | $bmin | $bmax |"
+	echo "| base difference | | $(awk -v a="$bm" -v b="$lm" 'BEGIN { printf "%+.1f", a - b }') | | |"
+fi
 bb_elapsed

@@ -159,11 +159,18 @@ struct bgp_neg {
 	uint8_t		peer_gr_af[AID_MAX];	/* added: peer's GR_AF_* */
 };
 
-/* A NOTIFICATION to send or that was received. */
+/*
+ * A NOTIFICATION to send or that was received.  data holds what the
+ * largest message can: RFC 4271 6.3 makes an attribute error's data the
+ * whole attribute (type, length, value), and an extended UPDATE's
+ * attribute can be nearly 64 KiB.  (It was 128 octets: longer data was
+ * left out.)
+ */
+#define BGP_NOTIFY_DATA_MAX	(BGP_EXT_MAX_MSG - BGP_HDR_LEN - 2)
 struct bgp_notify {
 	uint8_t		code;
 	uint8_t		subcode;
-	uint8_t		data[128];
+	uint8_t		data[BGP_NOTIFY_DATA_MAX];
 	size_t		datalen;
 	char		reason[160];	/* for the log, not the wire */
 };
@@ -189,6 +196,12 @@ struct bgp_attrs {
 	uint16_t	next_communities;
 	uint8_t		*large_communities;	/* 12 octets each */
 	uint16_t	nlarge_communities;
+	/* Added: unrecognized optional transitive attributes, whole as they
+	 * would be passed on (RFC 4271 5, 9: flags with Partial set, type,
+	 * length, value), by ascending type; NULL/0: none.  Compared,
+	 * hashed, copied and written like the others. */
+	uint8_t		*unknown;
+	uint32_t	unknown_len;
 };
 
 /* A parsed UPDATE.  action says what RFC 7606 makes of it. */
@@ -280,7 +293,8 @@ int	bgp_afi_aid(uint16_t afi, uint8_t safi, uint8_t *aid);
  *   reusing it); on -1 *upd is left empty.  upd->attrs.present only
  *   ever holds ORIGIN, ASPATH, NEXTHOP, MED, LOCALPREF,
  *   ATOMIC_AGGREGATE, AGGREGATOR, COMMUNITIES, MP_REACH (the MP
- *   next-hop), EXT_COMMUNITIES and LARGE_COMMUNITIES: on a 2-octet
+ *   next-hop), EXT_COMMUNITIES and LARGE_COMMUNITIES (unrecognized
+ *   optional transitive ones go to attrs.unknown): on a 2-octet
  *   session AS4_PATH and AS4_AGGREGATOR are merged into ASPATH and
  *   AGGREGATOR (RFC 6793 4.2.3), which always hold 4-octet ASNs.  A
  *   malformed AS4_PATH is discarded (RFC 6793 6), not treat-as-
@@ -310,6 +324,11 @@ int	bgp_msg_begin(struct ibuf *out, uint8_t type, size_t *start);
 int	bgp_msg_end(struct ibuf *out, size_t start);
 void	bgp_msg_abort(struct ibuf *out, size_t start);
 int	bgp_notify_data(struct bgp_notify *, const void *, size_t);
+/* Added: a NOTIFICATION in at most max_msg octets (bgp_msg_max), its
+ * data cut to fit: RFC 8654 4 keeps a session without extended
+ * messages to 4096.  bgp_notification_write is this with BGP_MAX_MSG. */
+int	bgp_notification_write_max(struct ibuf *out,
+	    const struct bgp_notify *, size_t max_msg);
 
 /* bgp_attr.c: AS paths (segments of 4-octet ASNs, as in bgp_attrs) */
 size_t	bgp_aspath_count(const struct bgp_attrs *);

@@ -538,6 +538,7 @@ bgp_attrs_free(struct bgp_attrs *a)
 	free(a->communities);
 	free(a->ext_communities);
 	free(a->large_communities);
+	free(a->unknown);
 	*a = (struct bgp_attrs){ 0 };
 }
 
@@ -566,7 +567,8 @@ bgp_attrs_copy(struct bgp_attrs *dst, const struct bgp_attrs *src)
 	    dup_array(&a.ext_communities, src->ext_communities,
 	    src->next_communities, 8) == -1 ||
 	    dup_array(&a.large_communities, src->large_communities,
-	    src->nlarge_communities, 12) == -1) {
+	    src->nlarge_communities, 12) == -1 ||
+	    dup_array(&a.unknown, src->unknown, src->unknown_len, 1) == -1) {
 		/* Pointers not yet duplicated are still src's: clear them. */
 		if (a.aspath == src->aspath)
 			a.aspath = NULL;
@@ -576,12 +578,16 @@ bgp_attrs_copy(struct bgp_attrs *dst, const struct bgp_attrs *src)
 			a.ext_communities = NULL;
 		if (a.large_communities == src->large_communities)
 			a.large_communities = NULL;
+		if (a.unknown == src->unknown)
+			a.unknown = NULL;
 		bgp_attrs_free(&a);
 		errno = ENOMEM;
 		return -1;
 	}
 	if (a.aspath == NULL)
 		a.aspath_len = 0;
+	if (a.unknown == NULL)
+		a.unknown_len = 0;
 	*dst = a;
 	return 0;
 }
@@ -655,6 +661,7 @@ attr_fields(const struct bgp_attrs *a, struct field *f)
 	OPT(ATTR_LARGE_COMMUNITIES, a->large_communities,
 	    a->large_communities ? a->nlarge_communities * 12 : 0);
 #undef OPT
+	f[n++] = (struct field){ a->unknown, a->unknown ? a->unknown_len : 0 };
 	return n;
 }
 

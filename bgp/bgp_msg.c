@@ -935,17 +935,29 @@ bgp_notification_parse(struct ibuf *body, struct bgp_notify *out)
 int
 bgp_notification_write(struct ibuf *out, const struct bgp_notify *n)
 {
-	size_t	 start;
+	return bgp_notification_write_max(out, n, BGP_MAX_MSG);
+}
+
+int
+bgp_notification_write_max(struct ibuf *out, const struct bgp_notify *n,
+    size_t max_msg)
+{
+	size_t	 start, len = n->datalen;
+	size_t	 room = bgp_msg_max(max_msg) - BGP_HDR_LEN - 2;
 
 	if (n->datalen > sizeof(n->data)) {
 		errno = EINVAL;
 		return -1;
 	}
+	/* Cut rather than not sent: the code says what went wrong, and
+	 * the data's head names the attribute. */
+	if (len > room)
+		len = room;
 	if (bgp_msg_begin(out, BGP_NOTIFICATION, &start) == -1)
 		return -1;
 	if (ibuf_add_n8(out, n->code) == -1 ||
 	    ibuf_add_n8(out, n->subcode) == -1 ||
-	    ibuf_add(out, n->data, n->datalen) == -1) {
+	    ibuf_add(out, n->data, len) == -1) {
 		bgp_msg_abort(out, start);
 		return -1;
 	}

@@ -13,12 +13,36 @@
 
 #define RIB_WINDOW	8192	/* paths encoded per pull step */
 #define RIB_PATHS_MAX	1024	/* paths per prefix */
+#define RIB_WINDOW_MAX	(RIB_WINDOW + RIB_PATHS_MAX)	/* whole prefixes */
+#define RIB_CACHE_MAX	((size_t)256 << 20)	/* encoded table, octets */
 
 struct rib_attrs {
 	struct rib_attrs	*hnext;
 	struct bgp_attrs	 a;
 	uint64_t		 hash;
 	uint32_t		 refcnt;
+};
+
+/*
+ * The table as UPDATEs for one encoding, built before any session needs
+ * it: a fresh peer then costs a copy, not an encoding, and FRR gets the
+ * paths of a prefix together even when we are short of CPU (an encoder
+ * that lags behind FRR's reader makes it install a prefix with some of
+ * its paths, then again with all).
+ */
+struct rib_cache {
+	struct ibuf		*out;		/* whole UPDATEs */
+	size_t			*cuts;		/* window ends, ascending */
+	size_t			 ncuts, cutcap;
+	uint64_t		 version;	/* the rib's when built */
+	size_t			 npaths;	/* live paths then */
+	uint32_t		 refcnt;	/* the rib, cursors sending it */
+	/* the encoding, and what in it matters for this table */
+	struct bgp_neg		 neg;
+	uint32_t		 prepend_as;
+	int			 ebgp;
+	uint8_t			 has[AID_MAX];	/* paths of the family */
+	int			 has_v4_nh6;	/* IPv4 via IPv6 next-hops */
 };
 
 struct rib_prefix {
@@ -282,6 +306,25 @@ path_new(struct bgp_rib *rib, struct rib_prefix *rp, const uint8_t nh[16])
 	return p;
 }
 
+/* ---- the encoded cache ------------------------------------------ */
+
+static void
+cache_unref(struct rib_cache *rc)
+{
+	if (rc == NULL || --rc->refcnt > 0)
+		return;
+	ibuf_free(rc->out);
+	free(rc->cuts);
+	free(rc);
+}
+
+/* Too many changes after it: a fresh peer would get much twice. */
+static int
+cache_stale(const struct bgp_rib *rib, const struct rib_cache *rc)
+{
+	return rib->version - rc->version > rc->npaths / 2 + RIB_WINDOW;
+}
+
 /* ---- public ------------------------------------------------------ */
 
 struct bgp_rib *
@@ -306,6 +349,7 @@ bgp_rib_free(struct bgp_rib *rib)
 
 	if (rib == NULL)
 		return;
+	cache_unref(rib->cache);
 	while ((p = TAILQ_FIRST(&rib->log)) != NULL) {
 		TAILQ_REMOVE(&rib->log, p, log);
 		attrs_unref(rib, p->attrs);
@@ -491,6 +535,9 @@ bgp_rib_cursor_open(struct bgp_rib *rib, struct rib_cursor *c)
 	c->synced = 0;
 	c->initial = 1;
 	c->active = 1;
+	c->cache = NULL;
+	c->cache_off = 0;
+	c->cached = 0;
 	LIST_INSERT_HEAD(&rib->cursors, c, entry);
 }
 
@@ -501,13 +548,15 @@ bgp_rib_cursor_close(struct bgp_rib *rib, struct rib_cursor *c)
 		return;
 	LIST_REMOVE(c, entry);
 	c->active = 0;
+	cache_unref(c->cache);
+	c->cache = NULL;
 	bgp_rib_gc(rib);
 }
 
 int
 bgp_rib_cursor_pending(const struct bgp_rib *rib, const struct rib_cursor *c)
 {
-	return c->active && c->next != NULL;
+	return c->active && (c->next != NULL || c->cache != NULL);
 }
 
 /* Tombstones every peer is past are forgotten. */
@@ -520,6 +569,14 @@ bgp_rib_gc(struct bgp_rib *rib)
 	uint64_t		 min = rib->version;
 	int			 i;
 
+	if (rib->cache != NULL && cache_stale(rib, rib->cache)) {
+		cache_unref(rib->cache);
+		rib->cache = NULL;
+	}
+	/* A withdrawal after the cache was built must stay for the peers
+	 * that will be sent the cache: it is what takes the path back. */
+	if (rib->cache != NULL && rib->cache->version < min)
+		min = rib->cache->version;
 	LIST_FOREACH(c, &rib->cursors, entry)
 		if (c->synced < min)
 			min = c->synced;
@@ -591,30 +648,37 @@ path_wire_max(const struct rib_path *p, uint32_t prepend_as)
 	a = &p->attrs->a;
 	n += 14 * 4 + 32 + a->aspath_len + (prepend_as ? 6 : 0) +
 	    4 * a->ncommunities + 8 * a->next_communities +
-	    12 * a->nlarge_communities;
+	    12 * a->nlarge_communities + a->unknown_len;
 	return n;
 }
 
 /*
- * Takes the next paths the cursor owes into w, as many as RIB_WINDOW and
- * as the room left allows even if every one needed an UPDATE of its own:
- * a window is encoded whole, so it must fit.
+ * Takes the next paths the cursor owes into w, about RIB_WINDOW of them
+ * and as many as the room left allows even if every one needed an UPDATE
+ * of its own: a window is encoded whole, so it must fit.  A window does
+ * not end inside a run of one prefix's paths, so the UPDATEs up to its
+ * end give a peer those prefixes whole.
  */
 static size_t
 pull_window(struct rib_cursor *c, const struct rib_encoding *enc,
     struct pull_item *w, size_t room)
 {
-	struct rib_path	*p;
-	size_t		 n = 0, cost;
+	struct rib_path		*p;
+	struct rib_prefix	*last = NULL;
+	size_t			 n = 0, seen = 0, cost;
 
-	for (p = c->next; p != NULL && n < RIB_WINDOW; p = TAILQ_NEXT(p, log)) {
+	for (p = c->next; p != NULL; p = TAILQ_NEXT(p, log), seen++) {
+		if (seen >= RIB_WINDOW && p->pfx != last)
+			break;
 		cost = path_wire_max(p, enc->prepend_as);
 		if (cost > room)
 			break;
 		room -= cost;
+		last = p->pfx;
 		c->synced = p->version;
 		c->next = TAILQ_NEXT(p, log);
-		if ((p->attrs == NULL && c->initial) || !carriable(enc, p))
+		if ((p->attrs == NULL && c->initial && !c->cached) ||
+		    !carriable(enc, p))
 			continue;
 		w[n].attrs = p->attrs;
 		w[n].p = p->pfx->p;
@@ -689,6 +753,148 @@ encode_run(const struct rib_encoding *enc, struct pull_item *w, size_t n,
 }
 
 /*
+ * Encodes the next window.  0: done; 1: the next path does not fit the
+ * room left (c unchanged); -1: error.
+ */
+static int
+pull_step(struct rib_cursor *c, const struct rib_encoding *enc,
+    struct pull_item *w, struct ibuf *out)
+{
+	struct rib_path	*before = c->next;
+	size_t		 n, i, j;
+
+	n = pull_window(c, enc, w, ibuf_left(out));
+	if (c->next == before)
+		return 1;
+	qsort(w, n, sizeof(*w), item_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && item_cmp(&w[i], &w[j]) == 0; j++)
+			;
+		if (encode_run(enc, w + i, j - i, out) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether the cache's bytes are what this peer would be sent. */
+static int
+cache_fits(const struct rib_cache *rc, const struct rib_encoding *enc)
+{
+	const struct bgp_neg	*a = &rc->neg, *b = enc->neg;
+	int			 aid;
+
+	if (!a->as4 != !b->as4 ||
+	    bgp_msg_max(a->max_msg) != bgp_msg_max(b->max_msg) ||
+	    rc->prepend_as != enc->prepend_as || !rc->ebgp != !enc->ebgp)
+		return 0;
+	/* a family, or a session flag, that no path needs cannot matter */
+	for (aid = 0; aid < AID_MAX; aid++)
+		if (rc->has[aid] && (!a->mp[aid] != !b->mp[aid] ||
+		    !a->addpath_tx[aid] != !b->addpath_tx[aid]))
+			return 0;
+	if (rc->has_v4_nh6 && !a->ext_nh[AID_IPV4] != !b->ext_nh[AID_IPV4])
+		return 0;
+	return 1;
+}
+
+int
+bgp_rib_cache_usable(const struct bgp_rib *rib, const struct rib_encoding *enc)
+{
+	return rib->cache != NULL && !cache_stale(rib, rib->cache) &&
+	    cache_fits(rib->cache, enc);
+}
+
+size_t
+bgp_rib_cache_size(const struct bgp_rib *rib)
+{
+	return rib->cache != NULL ? ibuf_size(rib->cache->out) : 0;
+}
+
+/* A fresh cursor starts with the cache, then what changed after it. */
+static void
+cache_attach(struct bgp_rib *rib, struct rib_cursor *c,
+    const struct rib_encoding *enc)
+{
+	struct rib_cache	*rc = rib->cache;
+	struct rib_path		*p, *first = NULL;
+
+	if (!c->initial || c->cached || c->synced != 0 ||
+	    !bgp_rib_cache_usable(rib, enc))
+		return;
+	for (p = TAILQ_LAST(&rib->log, rib_log);
+	    p != NULL && p->version > rc->version;
+	    p = TAILQ_PREV(p, rib_log, log))
+		first = p;
+	c->next = first;
+	c->cache = rc;
+	c->cache_off = 0;
+	c->cached = 1;
+	rc->refcnt++;
+}
+
+/* The index of the first window end past `off'. */
+static size_t
+cache_cut_after(const struct rib_cache *rc, size_t off)
+{
+	size_t	lo = 0, hi = rc->ncuts, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (rc->cuts[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Where to stop copying from `from': the last window end within
+ * `budget', or else the first one if it fits `left'; `from' if none.
+ */
+static size_t
+cache_cut(const struct rib_cache *rc, size_t from, size_t budget,
+    size_t left)
+{
+	size_t	i = cache_cut_after(rc, from + budget);
+
+	if (i > 0 && rc->cuts[i - 1] > from)
+		return rc->cuts[i - 1];
+	i = cache_cut_after(rc, from);
+	if (i < rc->ncuts && rc->cuts[i] - from <= left)
+		return rc->cuts[i];
+	return from;
+}
+
+/* Copies whole windows of the cache: 0, or -1 when none ever fits. */
+static int
+cache_send(struct rib_cursor *c, struct ibuf *out, size_t budget)
+{
+	struct rib_cache	*rc = c->cache;
+	size_t			 left = ibuf_left(out), end;
+
+	end = cache_cut(rc, c->cache_off, budget < left ? budget : left,
+	    left);
+	if (end == c->cache_off && c->cache_off < ibuf_size(rc->out)) {
+		if (ibuf_size(out) > 0)
+			return 0;	/* wait for the socket to drain */
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (end > c->cache_off && ibuf_add(out,
+	    (uint8_t *)ibuf_data(rc->out) + c->cache_off,
+	    end - c->cache_off) == -1)
+		return -1;
+	c->cache_off = end;
+	if (end == ibuf_size(rc->out)) {
+		c->synced = rc->version;
+		c->cache = NULL;
+		cache_unref(rc);
+	}
+	return 0;
+}
+
+/*
  * Appends UPDATEs for what the cursor has not sent yet, until `out' has
  * grown by `budget' bytes or the cursor is at the end (*done = 1).  Paths
  * with the same attributes are packed into as few UPDATEs as the message
@@ -700,38 +906,120 @@ bgp_rib_pull(struct bgp_rib *rib, struct rib_cursor *c,
     int *done)
 {
 	struct pull_item	*w;
-	size_t			 start = ibuf_size(out), n, i, j;
+	size_t			 start = ibuf_size(out);
+	int			 r = 0;
 
-	if ((w = calloc(RIB_WINDOW, sizeof(*w))) == NULL)
+	cache_attach(rib, c, enc);
+	if (c->cache != NULL && cache_send(c, out, budget) == -1)
 		return -1;
-	while (c->next != NULL && ibuf_size(out) - start < budget) {
-		struct rib_path	*before = c->next;
-
-		n = pull_window(c, enc, w, ibuf_left(out));
-		if (c->next == before) {
-			/* the next path does not fit: wait for the socket to
-			 * drain, unless there is nothing to drain */
-			if (ibuf_size(out) > 0)
-				break;
-			free(w);
-			errno = ENOBUFS;
-			return -1;
-		}
-		qsort(w, n, sizeof(*w), item_cmp);
-		for (i = 0; i < n; i = j) {
-			for (j = i + 1; j < n && item_cmp(&w[i], &w[j]) == 0;
-			    j++)
-				;
-			if (encode_run(enc, w + i, j - i, out) == -1) {
-				free(w);
-				return -1;
-			}
-		}
+	if (c->cache != NULL) {
+		*done = 0;
+		return 0;
 	}
+	if ((w = calloc(RIB_WINDOW_MAX, sizeof(*w))) == NULL)
+		return -1;
+	while (c->next != NULL && ibuf_size(out) - start < budget &&
+	    (r = pull_step(c, enc, w, out)) == 0)
+		;
 	free(w);
+	if (r == -1)
+		return -1;
+	if (r == 1 && ibuf_size(out) == 0) {
+		/* the next path does not fit, and there is nothing to drain */
+		errno = ENOBUFS;
+		return -1;
+	}
 	*done = c->next == NULL;
 	if (*done)
 		c->initial = 0;
 	bgp_rib_gc(rib);
 	return 0;
+}
+
+/* What the table holds, for the cache's key. */
+static void
+cache_census(const struct bgp_rib *rib, struct rib_cache *rc)
+{
+	const struct rib_path	*p;
+
+	TAILQ_FOREACH(p, &rib->log, log) {
+		if (p->attrs == NULL)
+			continue;
+		rc->npaths++;
+		rc->has[p->pfx->p.aid] = 1;
+		if (p->pfx->p.aid == AID_IPV4 &&
+		    !ATTR_HAS(&p->attrs->a, ATTR_NEXTHOP))
+			rc->has_v4_nh6 = 1;
+	}
+}
+
+static int
+cache_cut_add(struct rib_cache *rc, size_t off)
+{
+	size_t	*nc;
+
+	if (rc->ncuts == rc->cutcap) {
+		nc = reallocarray(rc->cuts, rc->cutcap ? rc->cutcap * 2 : 64,
+		    sizeof(*nc));
+		if (nc == NULL)
+			return -1;
+		rc->cuts = nc;
+		rc->cutcap = rc->cutcap ? rc->cutcap * 2 : 64;
+	}
+	rc->cuts[rc->ncuts++] = off;
+	return 0;
+}
+
+static int
+cache_fill(struct bgp_rib *rib, struct rib_cache *rc,
+    const struct rib_encoding *enc)
+{
+	struct rib_cursor	 c = {};
+	struct pull_item	*w;
+	int			 r = 0;
+
+	if ((w = calloc(RIB_WINDOW_MAX, sizeof(*w))) == NULL)
+		return -1;
+	bgp_rib_cursor_open(rib, &c);
+	while (c.next != NULL && (r = pull_step(&c, enc, w, rc->out)) == 0)
+		if ((r = cache_cut_add(rc, ibuf_size(rc->out))) == -1)
+			break;
+	bgp_rib_cursor_close(rib, &c);
+	free(w);
+	if (r == 1)
+		errno = ENOBUFS;	/* larger than RIB_CACHE_MAX */
+	return r == 0 ? 0 : -1;
+}
+
+int
+bgp_rib_cache_build(struct bgp_rib *rib, const struct rib_encoding *enc)
+{
+	struct rib_cache	*rc;
+
+	bgp_rib_cache_drop(rib);
+	if ((rc = calloc(1, sizeof(*rc))) == NULL)
+		return -1;
+	rc->refcnt = 1;
+	rc->neg = *enc->neg;
+	rc->prepend_as = enc->prepend_as;
+	rc->ebgp = enc->ebgp;
+	rc->version = rib->version;
+	cache_census(rib, rc);
+	if ((rc->out = ibuf_dynamic(BGP_EXT_MAX_MSG, RIB_CACHE_MAX)) == NULL ||
+	    cache_fill(rib, rc, enc) == -1) {
+		cache_unref(rc);
+		return -1;
+	}
+	rib->cache = rc;
+	return 0;
+}
+
+void
+bgp_rib_cache_drop(struct bgp_rib *rib)
+{
+	if (rib->cache == NULL)
+		return;
+	cache_unref(rib->cache);
+	rib->cache = NULL;
+	bgp_rib_gc(rib);
 }

@@ -36,6 +36,8 @@ struct rib_path {
 };
 TAILQ_HEAD(rib_log, rib_path);
 
+struct rib_cache;		/* the initial table, encoded once */
+
 /* Where one peer is in the log. */
 struct rib_cursor {
 	LIST_ENTRY(rib_cursor)	 entry;
@@ -43,6 +45,12 @@ struct rib_cursor {
 	uint64_t		 synced;	/* everything <= this was sent */
 	int			 initial;	/* first pass: skip tombstones */
 	int			 active;
+	/* added: a fresh peer whose encoding matches rib->cache is sent
+	 * the cache's bytes first, then the log after the cache's version
+	 * (withdrawals included: the cache may hold what they withdraw) */
+	struct rib_cache	*cache;		/* being sent, or NULL */
+	size_t			 cache_off;
+	int			 cached;	/* this pass began with a cache */
 };
 LIST_HEAD(rib_cursors, rib_cursor);
 
@@ -64,6 +72,7 @@ struct bgp_rib {
 	uint64_t		 version;
 	size_t			 npaths;	/* live paths */
 	size_t			 ntombstones;
+	struct rib_cache	*cache;		/* added; NULL: none */
 };
 
 struct rib_stats {
@@ -90,5 +99,22 @@ int		 bgp_rib_pull(struct bgp_rib *, struct rib_cursor *,
 		    size_t budget, int *done);
 void		 bgp_rib_gc(struct bgp_rib *);
 int		 bgp_path_nexthop(const struct bgp_attrs *, uint8_t nh[16]);
+
+/*
+ * Added: the whole table encoded ahead, once, for one encoding.  A
+ * fresh cursor of a peer whose session encodes alike (same AS size,
+ * message size, eBGP-ness, and ADD-PATH/families/extended next-hop
+ * where the table has such paths) is sent these bytes, cut only where
+ * every prefix before the cut has all its paths, then what changed
+ * since.  Changes keep the cache valid (their paths follow it in the
+ * log); when they outgrow half of it, it is dropped.  Returns -1
+ * (errno) and keeps no cache on failure.
+ */
+int		 bgp_rib_cache_build(struct bgp_rib *,
+		    const struct rib_encoding *);
+void		 bgp_rib_cache_drop(struct bgp_rib *);
+int		 bgp_rib_cache_usable(const struct bgp_rib *,
+		    const struct rib_encoding *);
+size_t		 bgp_rib_cache_size(const struct bgp_rib *);
 
 #endif /* FABRIC_BGP_RIB_H */

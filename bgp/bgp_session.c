@@ -307,8 +307,11 @@ conn_send_notify(struct bgp_conn *c, const struct bgp_notify *n)
 	log_warnx("neighbor %s: sending NOTIFICATION %s%s%s", p->name,
 	    bgp_notify_str(n->code, n->subcode), n->reason[0] ? ": " : "",
 	    n->reason);
-	/* Best effort: the session ends whether or not it gets out. */
-	if (bgp_notification_write(c->wbuf, n) == 0 && ibuf_size(c->wbuf) > 0)
+	/* Best effort: the session ends whether or not it gets out.  An
+	 * extended message only once both said they take them. */
+	if (bgp_notification_write_max(c->wbuf, n, c->state ==
+	    BGP_ESTABLISHED ? c->neg.max_msg : BGP_MAX_MSG) == 0 &&
+	    ibuf_size(c->wbuf) > 0)
 		(void)!write(c->fd, ibuf_data(c->wbuf), ibuf_size(c->wbuf));
 }
 
@@ -558,6 +561,22 @@ fsm_subcode(enum bgp_state s)
 	}
 }
 
+/* What we offer, as far as negotiation goes. */
+static void
+peer_offer(const struct bgp_peer *p, struct bgp_open *ours)
+{
+	*ours = (struct bgp_open){ 0 };
+	ours->holdtime = p->cf.holdtime;
+	ours->caps.as4 = p->cf.local_as;
+	for (int aid = 0; aid < AID_MAX; aid++) {
+		ours->caps.mp[aid] = 1;
+		ours->caps.addpath[aid] = ADDPATH_SEND | ADDPATH_RECV;
+	}
+	ours->caps.ext_nh[AID_IPV4] = 1;
+	ours->caps.route_refresh = 1;
+	ours->caps.ext_msg = 1;
+}
+
 static void
 recv_open(struct bgp_conn *c, struct ibuf *body)
 {
@@ -578,15 +597,7 @@ recv_open(struct bgp_conn *c, struct ibuf *body)
 	}
 	if (collision(c) == -1)
 		return;
-	ours.holdtime = p->cf.holdtime;
-	ours.caps.as4 = p->cf.local_as;
-	for (int aid = 0; aid < AID_MAX; aid++) {
-		ours.caps.mp[aid] = 1;
-		ours.caps.addpath[aid] = ADDPATH_SEND | ADDPATH_RECV;
-	}
-	ours.caps.ext_nh[AID_IPV4] = 1;
-	ours.caps.route_refresh = 1;
-	ours.caps.ext_msg = 1;
+	peer_offer(p, &ours);
 	bgp_negotiate(&ours, &c->open, &c->neg);
 	if (bgp_keepalive_write(c->wbuf) == -1) {
 		conn_close(c, "cannot queue KEEPALIVE");
@@ -780,6 +791,38 @@ send_eors(struct bgp_conn *c)
 	peer_log(c->peer, "initial routes sent, End-of-RIB");
 }
 
+/* How this peer's UPDATEs are encoded, beyond the session's rules. */
+static void
+peer_encoding(const struct bgp_peer *p, struct rib_encoding *enc)
+{
+	enc->ebgp = p->cf.remote_as != p->cf.local_as;
+	enc->prepend_as = enc->ebgp ? p->cf.local_as : 0;
+}
+
+/*
+ * Encodes the peer's table ahead, for the session it gets when the peer
+ * accepts all we offer, unless the rib holds a cache that fits already.
+ * Before the first session, so that sending it is a copy: encoding while
+ * FRR reads, on a busy machine, made FRR install prefixes before all
+ * their paths were there, then again.
+ */
+int
+bgp_peer_precache(struct bgp_peer *p)
+{
+	struct bgp_open		 ours;
+	struct bgp_neg		 neg;
+	struct rib_encoding	 enc = { &neg, 0, 0 };
+
+	if (p->cf.rib == NULL)
+		return 0;
+	peer_offer(p, &ours);
+	bgp_negotiate(&ours, &ours, &neg);
+	peer_encoding(p, &enc);
+	if (bgp_rib_cache_usable(p->cf.rib, &enc))
+		return 0;
+	return bgp_rib_cache_build(p->cf.rib, &enc);
+}
+
 /*
  * Fills the write buffer from the rib while it is below WBUF_LOW.  Returns
  * -1 if it had to end the connection: c is gone then.
@@ -800,8 +843,7 @@ conn_refill(struct bgp_conn *c)
 		return 0;
 	}
 	rbuf_compact(c->wbuf);	/* the room the rib may fill is at the end */
-	enc.ebgp = p->cf.remote_as != p->cf.local_as;
-	enc.prepend_as = enc.ebgp ? p->cf.local_as : 0;
+	peer_encoding(p, &enc);
 	initial = p->cursor.initial;
 	if (bgp_rib_pull(p->cf.rib, &p->cursor, &enc, c->wbuf,
 	    WBUF_MAX - WBUF_LOW - 2 * BGP_EXT_MAX_MSG, &done) == -1) {
@@ -1074,8 +1116,13 @@ conn_cease(struct bgp_conn *c, uint8_t subcode, const char *reason)
 	/* RFC 9003: the shutdown communication, length-prefixed */
 	if (len > 0 && (subcode == CEASE_ADMIN_DOWN ||
 	    subcode == CEASE_ADMIN_RESET)) {
-		if (len > sizeof(n.data) - 1)
-			len = sizeof(n.data) - 1;
+		/* RFC 9003 2: at most 255 octets; not inside a UTF-8
+		 * sequence */
+		if (len > UINT8_MAX) {
+			len = UINT8_MAX;
+			while (len > 0 && ((uint8_t)reason[len] & 0xc0) == 0x80)
+				len--;
+		}
 		n.data[0] = len;
 		memcpy(n.data + 1, reason, len);
 		n.datalen = len + 1;

@@ -102,4 +102,10 @@ int		 bgp_sockaddr_parse(const char *, uint16_t default_port,
 const char	*bgp_sockaddr_str(const struct sockaddr_storage *, char *,
 		    size_t);
 
+/* Added: encodes the peer's rib ahead of its first session, for the
+ * session it gets if the peer accepts every capability we offer
+ * (bgp_rib_cache_build); a session that negotiates otherwise is encoded
+ * as it goes, as without.  0, or -1 (errno) with no cache. */
+int		 bgp_peer_precache(struct bgp_peer *);
+
 #endif /* FABRIC_BGP_SPEAKER_H */

@@ -88,7 +88,8 @@ upd_reset(struct upd_ctx *c, uint8_t subcode, const struct ibuf *data,
 	vsnprintf(c->err->reason, sizeof(c->err->reason), fmt, ap);
 	va_end(ap);
 	/* RFC 4271 6.3: the Data field carries "the attribute (type,
-	 * length, and value)" where one is named; ours holds 128 octets. */
+	 * length, and value)" where one is named: whole, as it came (it
+	 * fits, having come in a message of the session's size). */
 	if (data != NULL)
 		bgp_notify_data(c->err, ibuf_data(data), ibuf_size(data));
 	return V_RESET;
@@ -652,6 +653,40 @@ attr_known(struct upd_ctx *c, const struct attr_policy *p, uint8_t flags,
 	return v;
 }
 
+/* Inserts a raw attribute into attrs.unknown, by ascending type. */
+static int
+unknown_keep(struct upd_ctx *c, uint8_t flags, uint8_t type,
+    const struct ibuf *raw)
+{
+	struct bgp_attrs	*a = &c->upd->attrs;
+	struct ibuf		 list;
+	size_t			 at = 0, len = ibuf_size(raw);
+	uint8_t			*n, f, t, l8;
+	uint16_t		 l16;
+
+	ibuf_from_buffer(&list, a->unknown, a->unknown_len);
+	/* the list is ours and well-formed: this walk cannot fail */
+	while (ibuf_get_n8(&list, &f) == 0 && ibuf_get_n8(&list, &t) == 0 &&
+	    t < type) {
+		if (f & ATTR_F_EXTLEN)
+			(void)ibuf_get_n16(&list, &l16);
+		else {
+			(void)ibuf_get_n8(&list, &l8);
+			l16 = l8;
+		}
+		(void)ibuf_skip(&list, l16);
+		at = a->unknown_len - ibuf_size(&list);
+	}
+	if ((n = realloc(a->unknown, a->unknown_len + len)) == NULL)
+		return -1;
+	memmove(n + at + len, n + at, a->unknown_len - at);
+	memcpy(n + at, ibuf_data(raw), len);
+	n[at] = flags | ATTR_F_PARTIAL;
+	a->unknown = n;
+	a->unknown_len += len;
+	return 0;
+}
+
 static enum verdict
 attr_unknown(struct upd_ctx *c, uint8_t flags, uint8_t type,
     const struct ibuf *raw)
@@ -665,10 +700,21 @@ attr_unknown(struct upd_ctx *c, uint8_t flags, uint8_t type,
 		return upd_reset(c, UPD_UNKNWN_WK, raw,
 		    "unrecognized well-known attribute %u", type);
 	/* RFC 4271 5: "Unrecognized non-transitive optional attributes
-	 * MUST be quietly ignored".  Transitive ones should be passed on
-	 * with the Partial bit; struct bgp_attrs has no room for them, so
-	 * they are dropped like the others. */
-	return V_OK;
+	 * MUST be quietly ignored and not passed along to other BGP peers."
+	 */
+	if (!(flags & ATTR_F_TRANSITIVE))
+		return V_OK;
+	/* "If an optional transitive attribute is unrecognized, the Partial
+	 * bit in the attribute flags octet is set to 1, and the attribute
+	 * is retained for propagation to other BGP speakers" (4271 9; 5:
+	 * "Paths with unrecognized transitive optional attributes SHOULD be
+	 * accepted").  The speaker never re-advertises what it receives,
+	 * but a caller that keeps received routes (an Adj-RIB-In, a route
+	 * reflector built on this parser) must be able to pass them on
+	 * intact, and must not tell two paths that differ only in them
+	 * apart by accident: so they are kept, in the form they would be
+	 * sent, and bgp_update_write_announce writes them back. */
+	return unknown_keep(c, flags, type, raw) == -1 ? upd_oom(c) : V_OK;
 }
 
 static enum verdict
@@ -1016,6 +1062,52 @@ put_bytes(struct ibuf *out, const struct bgp_attrs *a, uint8_t type,
 	return ibuf_add(out, p, n * unit);
 }
 
+/* The next attribute of a list: its whole bytes and type; -1 if the
+ * list is malformed or holds what is not an unrecognized optional
+ * transitive attribute (attrs may come from a caller, not the parser). */
+static int
+unknown_next(struct ibuf *list, struct ibuf *raw, uint8_t *type)
+{
+	uint16_t	 len;
+	uint8_t		 flags, len8;
+
+	*raw = *list;
+	if (ibuf_get_n8(list, &flags) == -1 || ibuf_get_n8(list, type) == -1)
+		return -1;
+	if (flags & ATTR_F_EXTLEN) {
+		if (ibuf_get_n16(list, &len) == -1)
+			return -1;
+	} else {
+		if (ibuf_get_n8(list, &len8) == -1)
+			return -1;
+		len = len8;
+	}
+	if (ibuf_skip(list, len) == -1 || (flags & OPT_TRANS) != OPT_TRANS ||
+	    attr_policy(*type) != NULL)
+		return -1;
+	return ibuf_truncate(raw, ibuf_size(raw) - ibuf_size(list));
+}
+
+/* The kept unrecognized attributes with lo <= type < hi. */
+static int
+put_unknown(struct ibuf *out, const struct bgp_attrs *a, unsigned lo,
+    unsigned hi)
+{
+	struct ibuf	 list, raw;
+	uint8_t		 type;
+
+	ibuf_from_buffer(&list, a->unknown, a->unknown ? a->unknown_len : 0);
+	while (ibuf_size(&list) > 0) {
+		if (unknown_next(&list, &raw, &type) == -1) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (type >= lo && type < hi && ibuf_add_buf(out, &raw) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Every attribute but MP_REACH_NLRI, in ascending type order.  ORIGIN
  * and AS_PATH always (an empty AS_PATH is iBGP's), NEXT_HOP only for
@@ -1025,7 +1117,8 @@ static int
 put_attrs(struct ibuf *out, const struct bgp_neg *neg,
     const struct bgp_attrs *a, int classic)
 {
-	if (attr_hdr(out, WELL_KNOWN, ATTR_ORIGIN, 1) == -1 ||
+	if (put_unknown(out, a, 0, ATTR_ORIGIN) == -1 ||	/* reserved 0 */
+	    attr_hdr(out, WELL_KNOWN, ATTR_ORIGIN, 1) == -1 ||
 	    ibuf_add_n8(out, a->origin) == -1 ||
 	    put_aspath(out, neg, a) == -1 ||
 	    (classic && (attr_hdr(out, WELL_KNOWN, ATTR_NEXTHOP, 4) == -1 ||
@@ -1036,12 +1129,17 @@ put_attrs(struct ibuf *out, const struct bgp_neg *neg,
 	    attr_hdr(out, WELL_KNOWN, ATTR_ATOMIC_AGGREGATE, 0) == -1) ||
 	    put_aggregator(out, neg, a) == -1 ||
 	    put_communities(out, a) == -1 ||
+	    put_unknown(out, a, ATTR_COMMUNITIES + 1,
+	    ATTR_EXT_COMMUNITIES) == -1 ||
 	    put_bytes(out, a, ATTR_EXT_COMMUNITIES, a->ext_communities,
 	    a->next_communities, 8) == -1 ||
 	    put_as4path(out, neg, a) == -1 ||
 	    put_as4aggregator(out, neg, a) == -1 ||
+	    put_unknown(out, a, ATTR_AS4_AGGREGATOR + 1,
+	    ATTR_LARGE_COMMUNITIES) == -1 ||
 	    put_bytes(out, a, ATTR_LARGE_COMMUNITIES, a->large_communities,
-	    a->nlarge_communities, 12) == -1)
+	    a->nlarge_communities, 12) == -1 ||
+	    put_unknown(out, a, ATTR_LARGE_COMMUNITIES + 1, 256) == -1)
 		return -1;
 	return 0;
 }

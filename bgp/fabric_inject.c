@@ -32,6 +32,7 @@
 #include "bgp_speaker.h"
 #include "compat.h"
 #include "log.h"
+#include "util.h"
 
 #define LINE_MAX_LEN	4096
 #define LINE_COMMS_MAX	32
@@ -63,11 +64,19 @@ struct routes {
 	size_t			 npool, poolcap;
 };
 
+/* What the last file said of a prefix, to skip it if it says the same. */
+struct pfx_state {
+	struct bgp_prefix	 p;
+	uint64_t		 sig;		/* its lines' contents */
+	double			 max_err;	/* its plan's */
+	int			 valid;		/* sig is what the rib holds */
+};
+
 struct inject {
 	const char		*path;
 	struct bgp_speaker	*sp;
 	struct bgp_rib		*rib;
-	struct bgp_prefix	*announced;	/* sorted, for the diff */
+	struct pfx_state	*announced;	/* sorted, for the diff */
 	size_t			 nannounced;
 	uint32_t		 local_as;
 	uint32_t		 local_pref;
@@ -302,6 +311,17 @@ line_cmp(const void *va, const void *vb)
 	return c != 0 ? c : a->lineno - b->lineno;
 }
 
+static int
+lines_sorted(const struct routes *rs)
+{
+	size_t	i;
+
+	for (i = 1; i < rs->n; i++)
+		if (line_cmp(&rs->v[i - 1], &rs->v[i]) > 0)
+			return 0;
+	return 1;
+}
+
 /* Same prefix and next-hop twice is an error: which weight is meant? */
 static int
 routes_check_dups(const char *path, struct routes *rs)
@@ -372,7 +392,9 @@ routes_load(const char *path, struct routes *rs)
 	}
 	free(line);
 	fclose(fp);
-	qsort(rs->v, rs->n, sizeof(*rs->v), line_cmp);
+	/* a file written in order, as most are, is not sorted again */
+	if (!lines_sorted(rs))
+		qsort(rs->v, rs->n, sizeof(*rs->v), line_cmp);
 	if (bad == 0 && routes_check_dups(path, rs) == -1)
 		bad++;
 	if (bad > 0) {
@@ -512,9 +534,19 @@ print_plan(struct inject *in, const struct route_line *r, size_t n,
 }
 
 /* The paths of one prefix: lines r[0..n), weight-0 lines dropped. */
+static void
+note_max_err(struct inject *in, const struct bgp_prefix *p, double err)
+{
+	if (err > in->max_err) {
+		in->max_err = err;
+		bgp_prefix_str(p, in->max_err_pfx, sizeof(in->max_err_pfx));
+	}
+}
+
 static int
 apply_prefix(struct inject *in, struct plan_cache *pc, const struct routes *rs,
-    const struct route_line *all, size_t nall, struct json_object *jarr)
+    const struct route_line *all, size_t nall, struct json_object *jarr,
+    double *max_err)
 {
 	struct route_line	 r[LBW_PATHS_MAX];
 	struct bgp_attrs	*a;
@@ -536,11 +568,8 @@ apply_prefix(struct inject *in, struct plan_cache *pc, const struct routes *rs,
 		}
 	if (n > 0 && (plan = plan_for(pc, w, n)) == NULL)
 		return -1;
-	if (n > 0 && plan->max_err > in->max_err) {
-		in->max_err = plan->max_err;
-		bgp_prefix_str(&r[0].pfx, in->max_err_pfx,
-		    sizeof(in->max_err_pfx));
-	}
+	*max_err = n > 0 ? plan->max_err : 0;
+	note_max_err(in, &all[0].pfx, *max_err);
 	if (in->check) {
 		if (n > 0)
 			print_plan(in, r, n, plan, jarr);
@@ -563,23 +592,53 @@ apply_prefix(struct inject *in, struct plan_cache *pc, const struct routes *rs,
 	return rc;
 }
 
-static int
-pfx_cmp(const void *a, const void *b)
+/*
+ * The contents of one prefix's lines (next-hop, weight, communities, in
+ * file order), hashed: equal in two files, the prefix is not planned and
+ * set again.  64 bits, each word multiplied and folded (the file is the
+ * operator's, not an adversary's; two different line sets of one prefix
+ * meet at about 1 in 2^64).
+ */
+static uint64_t
+sig_mix(uint64_t h, uint64_t w)
 {
-	return bgp_prefix_cmp(a, b);
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t
+lines_sig(const struct routes *rs, const struct route_line *r, size_t n)
+{
+	uint64_t	 h = sig_mix(0xcbf29ce484222325ULL, n), w[3];
+	const uint32_t	*pool;
+	size_t		 i, k, npool;
+
+	for (i = 0; i < n; i++) {
+		memcpy(w, r[i].nh, 16);
+		memcpy(&w[2], &r[i].weight, 8);
+		h = sig_mix(sig_mix(sig_mix(h, w[0]), w[1]), w[2]);
+		h = sig_mix(h, (uint64_t)r[i].nh_v4 << 16 |
+		    (uint64_t)r[i].ncomms << 8 | r[i].nlarge);
+		pool = rs->pool + r[i].pool_off;
+		npool = r[i].ncomms + 3 * (size_t)r[i].nlarge;
+		for (k = 0; k < npool; k++)
+			h = sig_mix(h, pool[k]);
+	}
+	return h;
 }
 
 /* Withdraws what was announced before and is not in the file now. */
 static void
-withdraw_missing(struct inject *in, struct bgp_prefix *now, size_t nnow)
+withdraw_missing(struct inject *in, struct pfx_state *now, size_t nnow)
 {
 	size_t	i = 0, j = 0;
 	int	c;
 
 	while (i < in->nannounced) {
-		c = j < nnow ? bgp_prefix_cmp(&in->announced[i], &now[j]) : -1;
+		c = j < nnow ? bgp_prefix_cmp(&in->announced[i].p, &now[j].p) :
+		    -1;
 		if (c < 0)
-			bgp_rib_withdraw(in->rib, &in->announced[i++]);
+			bgp_rib_withdraw(in->rib, &in->announced[i++].p);
 		else if (c == 0)
 			i++, j++;
 		else
@@ -590,13 +649,32 @@ withdraw_missing(struct inject *in, struct bgp_prefix *now, size_t nnow)
 	in->nannounced = nnow;
 }
 
+/* The previous state of p, if it is unchanged: both walk in order. */
+static const struct pfx_state *
+unchanged(struct inject *in, size_t *old, const struct bgp_prefix *p,
+    uint64_t sig)
+{
+	const struct pfx_state	*st;
+
+	while (*old < in->nannounced &&
+	    bgp_prefix_cmp(&in->announced[*old].p, p) < 0)
+		(*old)++;
+	if (in->check || *old >= in->nannounced)
+		return NULL;
+	st = &in->announced[*old];
+	if (!st->valid || st->sig != sig || bgp_prefix_cmp(&st->p, p) != 0)
+		return NULL;
+	return st;
+}
+
 static int
 apply_routes(struct inject *in, struct routes *rs)
 {
 	struct plan_cache	*pc;
-	struct bgp_prefix	*now;
+	struct pfx_state	*now;
+	const struct pfx_state	*st;
 	struct json_object	*jarr = NULL;
-	size_t			 i, j, n = 0;
+	size_t			 i, j, n = 0, old = 0, skipped = 0;
 	int			 rc = 0;
 
 	if ((pc = calloc(1, sizeof(*pc))) == NULL ||
@@ -612,8 +690,16 @@ apply_routes(struct inject *in, struct routes *rs)
 		for (j = i + 1; j < rs->n &&
 		    bgp_prefix_cmp(&rs->v[i].pfx, &rs->v[j].pfx) == 0; j++)
 			;
-		rc = apply_prefix(in, pc, rs, &rs->v[i], j - i, jarr);
-		now[n++] = rs->v[i].pfx;
+		now[n] = (struct pfx_state){ .p = rs->v[i].pfx, .valid = 1,
+		    .sig = lines_sig(rs, &rs->v[i], j - i) };
+		if ((st = unchanged(in, &old, &now[n].p, now[n].sig)) != NULL) {
+			now[n].max_err = st->max_err;
+			note_max_err(in, &now[n].p, st->max_err);
+			skipped++;
+		} else
+			rc = apply_prefix(in, pc, rs, &rs->v[i], j - i, jarr,
+			    &now[n].max_err);
+		n++;
 	}
 	free(pc);
 	if (jarr != NULL) {
@@ -621,11 +707,18 @@ apply_routes(struct inject *in, struct routes *rs)
 		    JSON_C_TO_STRING_PRETTY));
 		json_object_put(jarr);
 	}
+	if (rc == -1) {
+		/* Some prefixes may hold the new file's paths already: none
+		 * may be skipped next time. */
+		for (i = 0; i < in->nannounced; i++)
+			in->announced[i].valid = 0;
+	}
 	if (in->check || rc == -1) {
 		free(now);
 		return rc;
 	}
-	qsort(now, n, sizeof(*now), pfx_cmp);
+	log_debug("%s: %zu of %zu prefixes unchanged", in->path, skipped, n);
+	/* rs is sorted by prefix, and so now is */
 	withdraw_missing(in, now, n);
 	return 0;
 }
@@ -880,6 +973,21 @@ signals_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* The table as UPDATEs before any session wants it (bgp_peer_precache). */
+static void
+precache(struct inject *in)
+{
+	struct bgp_peer	*p;
+	int64_t		 t0 = mono_ms();
+
+	for (p = bgp_peer_first(in->sp); p != NULL; p = bgp_peer_next(p))
+		if (bgp_peer_precache(p) == -1)
+			log_warn("neighbor %s: UPDATEs not encoded ahead",
+			    bgp_peer_name(p));
+	log_debug("%zu octets of UPDATEs encoded ahead in %lld ms",
+	    bgp_rib_cache_size(in->rib), (long long)(mono_ms() - t0));
+}
+
 /* Returns 1 to go on, 0 to stop. */
 static int
 handle_signal(struct inject *in, int sfd)
@@ -889,6 +997,9 @@ handle_signal(struct inject *in, int sfd)
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			log_info("SIGHUP: re-reading %s", in->path);
+			/* The cache stays right through changes; once they
+			 * outgrow it, it is dropped and not rebuilt here: that
+			 * would delay the changes themselves. */
 			if (load_and_apply(in) == 0)
 				bgp_speaker_kick(in->sp);
 			continue;
@@ -954,6 +1065,7 @@ main(int argc, char **argv)
 		fatal("signalfd");
 	if (setup_speaker(&in, &o) == -1)
 		return inject_exit(&in, 1);
+	precache(&in);
 	log_info("AS %u, router-id %s, %d neighbors", o.local_as,
 	    inet_ntoa((struct in_addr){ htonl(o.router_id) }), o.npeers);
 	run(&in, sfd);

@@ -17,9 +17,10 @@ reparse(const struct bgp_notify *n)
 	struct bgp_notify	 err, again;
 	uint8_t			 type;
 
-	FUZZ_ASSERT((out = ibuf_dynamic(64, BGP_MAX_MSG)) != NULL);
-	FUZZ_ASSERT(bgp_notification_write(out, n) == 0);
-	FUZZ_ASSERT(bgp_read_msg(out, BGP_MAX_MSG, &type, &body, &err) == 1);
+	FUZZ_ASSERT((out = ibuf_dynamic(64, BGP_EXT_MAX_MSG)) != NULL);
+	FUZZ_ASSERT(bgp_notification_write_max(out, n, BGP_EXT_MAX_MSG) == 0);
+	FUZZ_ASSERT(bgp_read_msg(out, BGP_EXT_MAX_MSG, &type, &body,
+	    &err) == 1);
 	FUZZ_ASSERT(type == BGP_NOTIFICATION);
 	FUZZ_ASSERT(bgp_notification_parse(&body, &again) == 0);
 	FUZZ_ASSERT(again.code == n->code && again.subcode == n->subcode);

@@ -640,14 +640,25 @@ test_notification(void **state)
 	bgp_notify_set(&n, BGP_ERR_HOLD, 0, "x");
 	assert_int_equal(n.datalen, 0);
 	notify_rt(&n);
+	/* All a 4096-octet message holds: whole. */
 	for (i = 0; i < sizeof(n.data); i++)
 		n.data[i] = i;
-	n.datalen = sizeof(n.data);
+	n.datalen = BGP_MAX_MSG - BGP_HDR_LEN - 2;
 	notify_rt(&n);
+	/* More: cut to that, not left out (bgp_notification_write_max
+	 * with 65535 sends it whole: test_bgp_update) */
+	n.datalen = BGP_MAX_MSG;
+	assert_non_null(out = ibuf_dynamic(64, BGP_EXT_MAX_MSG));
+	assert_int_equal(bgp_notification_write(out, &n), 0);
+	assert_int_equal(ibuf_size(out), BGP_MAX_MSG);
+	assert_memory_equal((uint8_t *)ibuf_data(out) + 21, n.data,
+	    BGP_MAX_MSG - 21);
+	ibuf_free(out);
+	n.datalen = sizeof(n.data);
 	assert_int_equal(bgp_notify_data(&n, n.data, sizeof(n.data) + 1),
 	    -1);
 	assert_int_equal(n.datalen, sizeof(n.data));
-	/* Too much data: refused, out untouched. */
+	/* More than any message holds: refused, out untouched. */
 	assert_non_null(out = ibuf_dynamic(64, 4096));
 	n.datalen = sizeof(n.data) + 1;
 	assert_int_equal(bgp_notification_write(out, &n), -1);
@@ -688,7 +699,7 @@ test_notification_parse(void **state)
 	notify_parse_hex("63 63 01 02", &n);
 	assert_string_equal(n.reason, "unknown error code");
 	assert_int_equal(n.datalen, 2);
-	/* Data longer than we keep: the first 128 octets. */
+	/* Data longer than the 128 octets once kept: all of it. */
 	b[0] = 6;
 	b[1] = 2;
 	b[2] = 255;
@@ -696,7 +707,8 @@ test_notification_parse(void **state)
 		b[i] = 'a';
 	ibuf_from_buffer(&body, b, 3 + 255);
 	assert_int_equal(bgp_notification_parse(&body, &n), 0);
-	assert_int_equal(n.datalen, 128);
+	assert_int_equal(n.datalen, 1 + 255);
+	assert_memory_equal(n.data, b + 2, 1 + 255);
 	assert_int_equal(strlen(n.reason), sizeof(n.reason) - 1);
 	/* Shorter than code and subcode. */
 	ibuf_from_buffer(&body, b, 1);

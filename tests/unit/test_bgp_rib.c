@@ -374,6 +374,194 @@ test_interning_and_errors(void **state)
 	bgp_rib_free(rib);
 }
 
+/* ---- the table encoded ahead (bgp_rib_cache_*) ---- */
+
+#define CACHE_PFX	3000
+#define CACHE_K		3	/* 8192 paths end inside a prefix's run */
+
+static void
+cache_table(struct bgp_rib *rib, struct bgp_prefix *p, uint32_t lb0)
+{
+	const int	 nh[] = { 1, 2, 3 };
+	const uint32_t	 lb[] = { lb0, 2 * lb0, 3 * lb0 };
+	char		 buf[32];
+	int		 i;
+
+	for (i = 0; i < CACHE_PFX; i++) {
+		snprintf(buf, sizeof(buf), "10.%d.%d.0/24", 20 + i / 256,
+		    i % 256);
+		prefix4(&p[i], buf);
+		set_paths(rib, &p[i], nh, lb, CACHE_K);
+	}
+}
+
+static int
+same_prefix(const struct bgp_prefix *a, const struct bgp_prefix *b)
+{
+	struct bgp_prefix	x = *a, y = *b;
+
+	x.path_id = y.path_id = 0;
+	return bgp_prefix_cmp(&x, &y) == 0;
+}
+
+/* Everything a fresh cursor is sent, pulled with `budget'. */
+static struct ibuf *
+pull_bytes(struct bgp_rib *rib, const struct rib_encoding *enc,
+    size_t budget)
+{
+	struct ibuf		*out = ibuf_dynamic(4096, 64 * 1024 * 1024);
+	struct rib_cursor	 c;
+	int			 done = 0;
+
+	bgp_rib_cursor_open(rib, &c);
+	while (!done)
+		assert_int_equal(bgp_rib_pull(rib, &c, enc, out, budget,
+		    &done), 0);
+	bgp_rib_cursor_close(rib, &c);
+	return out;
+}
+
+/* Each pull ends where every prefix it announced has all its paths. */
+static void
+assert_whole_prefixes(struct bgp_rib *rib, const struct rib_encoding *enc)
+{
+	struct ibuf		*out = ibuf_dynamic(4096, 64 * 1024 * 1024);
+	struct rib_cursor	 c;
+	struct seen		*s = calloc(1, sizeof(*s));
+	size_t			 i, total = 0;
+	int			 done = 0, pulls = 0;
+
+	bgp_rib_cursor_open(rib, &c);
+	while (!done) {
+		assert_int_equal(bgp_rib_pull(rib, &c, enc, out, 1, &done), 0);
+		memset(s, 0, sizeof(*s));
+		read_back(out, enc->neg, s);
+		assert_int_equal(s->nann % CACHE_K, 0);
+		for (i = 0; i + 1 < s->nann; i++) {
+			size_t	j, same = 0;
+
+			for (j = 0; j < s->nann; j++)
+				same += same_prefix(&s->ann[i], &s->ann[j]);
+			assert_int_equal(same, CACHE_K);
+			if (i > 200)	/* enough of a sample, quadratic */
+				break;
+		}
+		total += s->nann;
+		pulls++;
+	}
+	assert_int_equal(total, CACHE_PFX * CACHE_K);
+	assert_true(pulls >= 2);	/* more than one window */
+	bgp_rib_cursor_close(rib, &c);
+	ibuf_free(out);
+	free(s);
+}
+
+static void
+test_cache_same_bytes(void **state)
+{
+	struct bgp_rib		*rib = bgp_rib_new();
+	struct bgp_neg		 neg = neg_of(1, BGP_EXT_MAX_MSG);
+	struct rib_encoding	 enc = { &neg, 0, 0 };
+	struct bgp_prefix	*p = calloc(CACHE_PFX, sizeof(*p));
+	struct ibuf		*live, *cached;
+
+	cache_table(rib, p, 10);
+	live = pull_bytes(rib, &enc, 1 << 20);
+	assert_int_equal(bgp_rib_cache_size(rib), 0);
+	assert_int_equal(bgp_rib_cache_build(rib, &enc), 0);
+	assert_int_equal(bgp_rib_cache_size(rib), ibuf_size(live));
+	assert_true(bgp_rib_cache_usable(rib, &enc));
+	cached = pull_bytes(rib, &enc, 1 << 20);
+	assert_int_equal(ibuf_size(cached), ibuf_size(live));
+	assert_memory_equal(ibuf_data(cached), ibuf_data(live),
+	    ibuf_size(live));
+	/* windows of whole prefixes, from the cache and without it */
+	assert_whole_prefixes(rib, &enc);
+	bgp_rib_cache_drop(rib);
+	assert_int_equal(bgp_rib_cache_size(rib), 0);
+	assert_whole_prefixes(rib, &enc);
+	ibuf_free(live);
+	ibuf_free(cached);
+	bgp_rib_free(rib);
+	free(p);
+}
+
+/* Changes after the cache was built follow it, withdrawals included. */
+static void
+test_cache_then_changes(void **state)
+{
+	struct bgp_rib		*rib = bgp_rib_new();
+	struct bgp_neg		 neg = neg_of(1, BGP_EXT_MAX_MSG);
+	struct rib_encoding	 enc = { &neg, 0, 0 };
+	struct bgp_prefix	*p = calloc(CACHE_PFX, sizeof(*p));
+	struct seen		*s = calloc(1, sizeof(*s));
+	struct rib_stats	 st;
+	struct ibuf		*out;
+	const int		 nh[] = { 1, 2, 3 };
+	const uint32_t		 lb[] = { 7, 7, 7 };
+
+	cache_table(rib, p, 10);
+	assert_int_equal(bgp_rib_cache_build(rib, &enc), 0);
+	set_paths(rib, &p[0], nh, lb, CACHE_K);		/* re-announced */
+	assert_int_equal(bgp_rib_withdraw(rib, &p[1]), 0);
+	bgp_rib_gc(rib);	/* no peer: only the cache keeps these */
+	bgp_rib_stats(rib, &st);
+	assert_int_equal(st.tombstones, CACHE_K);
+	out = pull_bytes(rib, &enc, 1 << 20);
+	read_back(out, &neg, s);
+	assert_int_equal(s->nann, CACHE_PFX * CACHE_K + CACHE_K);
+	assert_int_equal(s->nwd, CACHE_K);
+	assert_true(same_prefix(&s->wd[0], &p[1]));
+	assert_true(same_prefix(&s->ann[s->nann - 1], &p[0]));
+	ibuf_free(out);
+	/* a session encoded otherwise is not sent the cache */
+	neg.max_msg = BGP_MAX_MSG;
+	assert_false(bgp_rib_cache_usable(rib, &enc));
+	out = pull_bytes(rib, &enc, 1 << 20);
+	memset(s, 0, sizeof(*s));
+	read_back(out, &neg, s);
+	assert_int_equal(s->nann, (CACHE_PFX - 1) * CACHE_K);
+	assert_int_equal(s->nwd, 0);
+	ibuf_free(out);
+	/* ... but one that differs only where no path is concerned is */
+	neg.max_msg = BGP_EXT_MAX_MSG;
+	neg.mp[AID_IPV6] = neg.addpath_tx[AID_IPV6] = 0;
+	neg.ext_nh[AID_IPV4] = 0;
+	assert_true(bgp_rib_cache_usable(rib, &enc));
+	neg.addpath_tx[AID_IPV4] = 0;
+	assert_false(bgp_rib_cache_usable(rib, &enc));
+	bgp_rib_free(rib);
+	free(s);
+	free(p);
+}
+
+/* Once changes outgrow the cache it is dropped, and its tombstones go. */
+static void
+test_cache_stale(void **state)
+{
+	struct bgp_rib		*rib = bgp_rib_new();
+	struct bgp_neg		 neg = neg_of(1, BGP_EXT_MAX_MSG);
+	struct rib_encoding	 enc = { &neg, 0, 0 };
+	struct bgp_prefix	*p = calloc(CACHE_PFX, sizeof(*p));
+	struct rib_stats	 st;
+	int			 round;
+
+	cache_table(rib, p, 10);
+	assert_int_equal(bgp_rib_cache_build(rib, &enc), 0);
+	assert_int_equal(bgp_rib_withdraw(rib, &p[1]), 0);
+	bgp_rib_gc(rib);
+	assert_true(bgp_rib_cache_size(rib) > 0);
+	for (round = 0; bgp_rib_cache_usable(rib, &enc); round++)
+		cache_table(rib, p, 11 + round);	/* CACHE_PFX x K each */
+	assert_int_equal(round, 2);	/* 9000 / 2 + 8192 changes */
+	bgp_rib_gc(rib);
+	assert_int_equal(bgp_rib_cache_size(rib), 0);
+	bgp_rib_stats(rib, &st);
+	assert_int_equal(st.tombstones, 0);
+	bgp_rib_free(rib);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -384,6 +572,9 @@ main(void)
 		cmocka_unit_test(test_change_during_pull),
 		cmocka_unit_test(test_no_addpath_and_ebgp),
 		cmocka_unit_test(test_interning_and_errors),
+		cmocka_unit_test(test_cache_same_bytes),
+		cmocka_unit_test(test_cache_then_changes),
+		cmocka_unit_test(test_cache_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

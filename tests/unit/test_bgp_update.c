@@ -1197,6 +1197,167 @@ test_update_table(void **state)
 		fail_msg("%d of %d rows failed", failed, rows);
 }
 
+/*
+ * RFC 4271 6.3: the data of an attribute error is "the unrecognized
+ * attribute (type, length, and value)": whole, however long, and cut
+ * only to the message size the NOTIFICATION may have.
+ */
+static void
+notify_attr(size_t vlen, size_t max_msg)
+{
+	struct bgp_neg		 neg = { .as4 = 1, .max_msg = max_msg,
+				    .ext_msg = max_msg > BGP_MAX_MSG,
+				    .mp = { 1, 0 } };
+	struct bgp_update	 u;
+	struct bgp_notify	*err = calloc(1, sizeof(*err));
+	struct bgp_notify	*back = calloc(1, sizeof(*back));
+	struct ibuf		 body, msg;
+	struct ibuf		*out;
+	uint8_t			*b = malloc(12 + vlen), *attr = b + 8, type;
+	size_t			 alen = 4 + vlen, i, sizes[2], cap;
+
+	/* withdrawn 0; ORIGIN; an unrecognized well-known attribute (flags
+	 * transitive | extended length, type 99) */
+	b[0] = b[1] = 0;
+	b[2] = (4 + alen) >> 8;
+	b[3] = (4 + alen) & 0xff;
+	memcpy(b + 4, "\x40\x01\x01\x00", 4);
+	attr[0] = 0x50;
+	attr[1] = 99;
+	attr[2] = vlen >> 8;
+	attr[3] = vlen & 0xff;
+	for (i = 0; i < vlen; i++)
+		attr[4 + i] = (uint8_t)(i * 7 + 1);
+	ibuf_from_buffer(&body, b, 8 + alen);
+	assert_int_equal(bgp_update_parse(&body, &neg, &u, err), -1);
+	assert_int_equal(err->code, BGP_ERR_UPDATE);
+	assert_int_equal(err->subcode, UPD_UNKNWN_WK);
+	assert_int_equal(err->datalen, alen);
+	assert_memory_equal(err->data, attr, alen);
+	/* on the wire: whole within the session's size, else cut to it */
+	sizes[0] = max_msg;
+	sizes[1] = BGP_MAX_MSG;
+	for (i = 0; i < 2; i++) {
+		cap = sizes[i] - BGP_HDR_LEN - 2;
+		assert_non_null(out = ibuf_dynamic(64, BGP_EXT_MAX_MSG));
+		assert_int_equal(bgp_notification_write_max(out, err, sizes[i]),
+		    0);
+		assert_int_equal(ibuf_size(out), BGP_HDR_LEN + 2 +
+		    (alen < cap ? alen : cap));
+		assert_int_equal(bgp_read_msg(out, sizes[i], &type, &msg, back),
+		    1);
+		assert_int_equal(type, BGP_NOTIFICATION);
+		assert_int_equal(bgp_notification_parse(&msg, back), 0);
+		assert_int_equal(back->datalen, alen < cap ? alen : cap);
+		assert_memory_equal(back->data, attr, back->datalen);
+		ibuf_free(out);
+	}
+	free(b);
+	free(err);
+	free(back);
+}
+
+static void
+test_notify_whole_attribute(void **state)
+{
+	notify_attr(124, BGP_MAX_MSG);		/* 128 octets: as before */
+	notify_attr(300, BGP_MAX_MSG);		/* was left out */
+	notify_attr(4000, BGP_MAX_MSG);		/* the most a 4096 UPDATE has */
+	notify_attr(5000, BGP_EXT_MAX_MSG);	/* RFC 8654 */
+	notify_attr(60000, BGP_EXT_MAX_MSG);
+}
+
+/*
+ * RFC 4271 5 and 9: unrecognized optional transitive attributes are kept
+ * with the Partial bit set, in type order, and written back in order;
+ * unrecognized non-transitive ones are dropped.
+ */
+#define UNKNOWN_BODY	"0000 0028 40010100 400200 4003040a000001" \
+	"c0630378797a 8009040a000009 d0140002abcd e02801ff c00000 180a0100"
+#define UNKNOWN_KEPT	"e00000 f0140002abcd e02801ff e0630378797a"
+
+static void
+test_unknown_transitive(void **state)
+{
+	struct bgp_update	 u, again;
+	struct bgp_neg		 neg = { .as4 = 1, .max_msg = 4096,
+				    .mp = { 1, 0 } };
+	struct bgp_notify	*err = calloc(1, sizeof(*err));
+	struct bgp_attrs	 b;
+	struct ibuf		*out, kept, body, attrs;
+	uint8_t			 type, flags, t, l8;
+	int			 prev = -1;
+	uint16_t		 wlen, alen, l16;
+	int			 n99 = 0, n9 = 0, n0 = 0;
+
+	upd_hex("as4", UNKNOWN_BODY, &u);
+	assert_int_equal(u.action, UPD_ACTION_OK);
+	assert_int_equal(u.nnlri, 1);
+	assert_int_equal(u.discarded, 0);
+	assert_non_null(u.attrs.unknown);
+	ibuf_from_buffer(&kept, u.attrs.unknown, u.attrs.unknown_len);
+	assert_bytes(&kept, UNKNOWN_KEPT);
+
+	/* written back in ascending type order, Partial set */
+	assert_non_null(out = ibuf_dynamic(64, 4096));
+	assert_int_equal(bgp_update_write_announce(out, &neg, &u.attrs,
+	    u.nlri, 1), 1);
+	assert_int_equal(bgp_read_msg(out, 4096, &type, &body, err), 1);
+	attrs = body;
+	assert_int_equal(ibuf_get_n16(&attrs, &wlen), 0);
+	assert_int_equal(ibuf_skip(&attrs, wlen), 0);
+	assert_int_equal(ibuf_get_n16(&attrs, &alen), 0);
+	assert_int_equal(ibuf_truncate(&attrs, alen), 0);
+	while (ibuf_size(&attrs) > 0) {
+		assert_int_equal(ibuf_get_n8(&attrs, &flags), 0);
+		assert_int_equal(ibuf_get_n8(&attrs, &t), 0);
+		if (flags & ATTR_F_EXTLEN)
+			assert_int_equal(ibuf_get_n16(&attrs, &l16), 0);
+		else {
+			assert_int_equal(ibuf_get_n8(&attrs, &l8), 0);
+			l16 = l8;
+		}
+		assert_int_equal(ibuf_skip(&attrs, l16), 0);
+		assert_true((int)t > prev);
+		prev = t;
+		n99 += t == 99 && (flags & ATTR_F_PARTIAL);
+		n9 += t == 9;
+		n0 += t == 0;
+	}
+	assert_int_equal(n99, 1);
+	assert_int_equal(n0, 1);	/* reserved type 0: unrecognized too */
+	assert_int_equal(n9, 0);
+	/* and parsed again, the same attributes */
+	assert_int_equal(bgp_update_parse(&body, &neg, &again, err), 0);
+	same(&u.attrs, &again.attrs);
+	bgp_update_free(&again);
+
+	/* they tell paths apart, and copy */
+	assert_int_equal(bgp_attrs_copy(&b, &u.attrs), 0);
+	same(&u.attrs, &b);
+	assert_ptr_not_equal(b.unknown, u.attrs.unknown);
+	b.unknown[b.unknown_len - 1] ^= 1;
+	differ(&u.attrs, &b);
+	/* a caller's list that is not what the parser keeps is refused */
+	b.unknown[0] = 0x40;		/* well-known */
+	assert_int_equal(bgp_update_write_announce(out, &neg, &b, u.nlri, 1),
+	    -1);
+	assert_int_equal(errno, EINVAL);
+	b.unknown[0] = 0xc0;
+	b.unknown[1] = ATTR_COMMUNITIES;	/* one we know */
+	assert_int_equal(bgp_update_write_announce(out, &neg, &b, u.nlri, 1),
+	    -1);
+	b.unknown_len--;		/* cut short */
+	b.unknown[1] = 20;
+	assert_int_equal(bgp_update_write_announce(out, &neg, &b, u.nlri, 1),
+	    -1);
+	assert_int_equal(ibuf_size(out), 0);
+	bgp_attrs_free(&b);
+	ibuf_free(out);
+	bgp_update_free(&u);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -1218,6 +1379,8 @@ main(void)
 		cmocka_unit_test(test_aspath),
 		cmocka_unit_test(test_link_bandwidth),
 		cmocka_unit_test(test_update_table),
+		cmocka_unit_test(test_notify_whole_attribute),
+		cmocka_unit_test(test_unknown_transitive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
