@@ -1,50 +1,115 @@
 #!/bin/sh
 # The main job on a fresh Debian 12 machine: installs what is needed,
-# builds, and runs a fabric.  Until the controller lands this is the lab:
-# deploy a containerlab topology on network namespaces with real FRR, wait
-# for BGP, show a leaf's ECMP routes and BGP sessions, send traffic across
-# the fabric, and destroy the lab again (--keep leaves it running).
+# builds, and runs the controller.
 #
-# usage: tools/main.sh [--keep] [TOPOLOGY.clab.yml]
+#   tools/main.sh                  fabricd on the built-in simulated fabric
+#                                  (a 128-GPU pod, a degraded and a failed
+#                                  link): every mode against ECMP and the
+#                                  optimum.  No root or FRR needed to run
+#                                  it, only to install the packages.
+#   tools/main.sh --sim FILE       the same on a scenario file
+#                                  (examples/scenarios/, docs/SIMULATOR.md)
+#   tools/main.sh --lab [TOPO]     the closed loop on a real lab: FRR on
+#                                  every switch in network namespaces,
+#                                  fabric-agent beside it, fabricd pushing
+#                                  weights; a link is shaped and fabricd
+#                                  moves weight off it, a spine is drained.
+#                                  --keep leaves the lab running.
 set -eu
 cd "$(dirname "$0")/.."
 
+mode=sim
+scenario=
 keep=0
-if [ "${1:-}" = --keep ]; then
-	keep=1
+topo=examples/pod-2s4l-unnumbered/pod-2s4l.clab.yml
+while [ $# -gt 0 ]; do
+	case $1 in
+	--sim) mode=sim; scenario=${2:?--sim needs a scenario file}; shift ;;
+	--lab) mode=lab
+		case ${2:-} in *.yml|*.yaml) topo=$2; shift ;; esac ;;
+	--keep) keep=1 ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "main.sh: unknown argument '$1' (--help)" >&2; exit 2 ;;
+	esac
 	shift
-fi
-topo=${1:-examples/pod-2s4l-unnumbered/pod-2s4l.clab.yml}
+done
 
 tools/setup.sh
 tools/build.sh >/dev/null
-fabricctl=controller/fabricctl
-name=$(awk '/^name:/ { print $2; exit }' "$topo")
 
-if [ "$keep" = 0 ]; then
-	trap '"$fabricctl" lab destroy -t "$topo"' EXIT
+if [ "$mode" = sim ]; then
+	exec controller/fabricd --sim $scenario
 fi
+
+# ---- the closed loop on a lab -------------------------------------------
+fabricctl=controller/fabricctl
+dir=$(dirname "$topo")
+name=$(awk '/^name:/ { print $2; exit }' "$topo")
+[ -f "$dir/fabricd.json" ] || {
+	echo "main.sh: $dir/fabricd.json is missing (tools/gen-clos writes it)" >&2
+	exit 1
+}
+work=$(mktemp -d /tmp/fabric-main.XXXXXX)
+cp "$dir/fabricd.json" "$work/"
+(umask 077 && openssl rand -hex 32 >"$work/telemetry.key")
+ctl="-s ipc://$work/control"
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	if [ "$keep" = 0 ]; then
+		"$fabricctl" lab destroy -t "$topo"
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
 "$fabricctl" lab deploy -t "$topo" --reconfigure
 "$fabricctl" lab wait -t "$topo" --timeout 90
-# Established sessions still have to exchange routes: wait for the FIBs.
+for sw in $(jq -r '."fabric:fabric".node[] | select(.role != "host") |
+    "\(.name)=\(."bgp-address")"' "$work/fabricd.json"); do
+	ip netns exec "clab-$name-${sw%%=*}" telemetry/fabric-agent \
+	    --id "${sw%%=*}" --interval 50 --publish "tcp://${sw#*=}:7100" \
+	    --key "$work/telemetry.key" 2>>"$work/agents.log" &
+	pids="$pids $!"
+done
+ip netns exec "clab-$name-mgmt-net" controller/fabricd \
+    -f "$work/fabricd.json" $ctl -m 127.0.0.1:9342 2>"$work/fabricd.log" &
+pids="$pids $!"
+echo "== fabricd started (log: $work/fabricd.log); waiting for its sessions"
+for i in $(seq 30); do
+	up=$("$fabricctl" show peers -j $ctl 2>/dev/null |
+	    jq '[.[] | select(.state == "Established")] | length' || echo 0)
+	total=$("$fabricctl" show peers -j $ctl 2>/dev/null | jq length || echo 1)
+	[ "$up" = "$total" ] && break
+	sleep 1
+done
 sleep 2
-
-leaf=$("$fabricctl" lab inspect -t "$topo" -j |
-    jq -r '[.containers[] | select(.frr and (.node | startswith("leaf")))][0].node')
+"$fabricctl" show peers $ctl
 echo
-echo "== BGP sessions of $leaf"
-"$fabricctl" lab exec -t "$topo" "$leaf" -- vtysh -c 'show bgp summary'
-echo "== $leaf kernel FIB: one next-hop per spine to every other leaf's hosts"
-"$fabricctl" lab exec -t "$topo" "$leaf" -- ip route show proto bgp
-hosts=$("$fabricctl" lab inspect -t "$topo" -j |
-    jq -r '.containers[] | select(.frr | not) | .node')
-first=$(echo "$hosts" | head -n 1)
-last=$(echo "$hosts" | tail -n 1)
-dst=$("$fabricctl" lab exec -t "$topo" "$last" -- ip -j -4 addr show dev eth1 |
-    jq -r '.[0].addr_info[0].local')
-echo "== $first -> $last ($dst) across the fabric"
-"$fabricctl" lab exec -t "$topo" "$first" -- ping -c 3 -i 0.2 "$dst"
+echo "== leaf1's weights, as fabricd planned them and as the kernel has them"
+"$fabricctl" show weights leaf1 $ctl
+ip -n "clab-$name-leaf1" route show proto bgp
+echo
+echo "== leaf1's link to spine1 shaped to 2 Mbit/s: fabricd moves weight off it"
+"$fabricctl" lab netem set -t "$topo" -n leaf1 -i eth1 --rate 2000
+sleep 3
+"$fabricctl" show links $ctl | head -3
+"$fabricctl" show weights leaf1 $ctl
+ip -n "clab-$name-leaf1" route show proto bgp
+"$fabricctl" lab netem reset -t "$topo" -n leaf1 -i eth1
+echo
+echo "== drain spine2: traffic leaves it, its sessions stay up"
+"$fabricctl" drain node spine2 $ctl >/dev/null
+sleep 1
+ip -n "clab-$name-leaf1" route show proto bgp
+"$fabricctl" undrain node spine2 $ctl >/dev/null
+echo
+echo "== status"
+"$fabricctl" show status $ctl
 if [ "$keep" = 1 ]; then
 	echo
-	echo "lab '$name' left running: $fabricctl lab destroy -t $topo"
+	echo "lab '$name' and fabricd left running: fabricctl show ... $ctl;"
+	echo "stop with: kill$pids; $fabricctl lab destroy -t $topo"
+	trap - EXIT
 fi
