@@ -898,3 +898,63 @@ fd_peers_reconcile(struct fabricd *d, const struct fab_config *old,
 	d->peers = np;
 	d->npeers = n;
 }
+
+/*
+ * A reload is a transaction: the new file is loaded and checked whole;
+ * only if it is good does it replace the running one.  BGP sessions stay
+ * up when the speaker's identity and the switch's address and AS are the
+ * same; switches that left are removed, new ones added.
+ */
+int
+fd_reload(struct fabricd *d, char *err, size_t errlen)
+{
+	struct fab_config	*ncfg, *ocfg = d->cfg;
+	struct fabricd		 nd = {};
+	struct fd_block		*ob;
+	size_t			 nob;
+
+	if (fab_config_load(d->cfg_path, &ncfg, err, errlen) == -1) {
+		d->reload_failures++;
+		return -1;
+	}
+	if (ncfg->bgp.local_as != ocfg->bgp.local_as ||
+	    ncfg->bgp.router_id_h != ocfg->bgp.router_id_h ||
+	    strcmp(ncfg->bgp.listen_address, ocfg->bgp.listen_address) != 0) {
+		snprintf(err, errlen, "the BGP identity (local-as, router-id, "
+		    "listen-address) cannot change on reload: restart fabricd");
+		fab_config_free(ncfg);
+		d->reload_failures++;
+		return -1;
+	}
+	nd.cfg = ncfg;
+	if (fd_weights_init(&nd) == -1) {
+		snprintf(err, errlen, "out of memory");
+		fd_weights_free(&nd);
+		fab_config_free(ncfg);
+		d->reload_failures++;
+		return -1;
+	}
+	ob = d->blocks;
+	nob = d->nblocks;
+	d->blocks = NULL;
+	d->nblocks = 0;
+	fd_weights_free(d);
+	d->cfg = ncfg;
+	d->nominal = nd.nominal;
+	d->admin = nd.admin;
+	d->node_admin = nd.node_admin;
+	d->down_ms = nd.down_ms;
+	d->routes = nd.routes;
+	d->rp = nd.rp;
+	d->blocks = nd.blocks;
+	d->nblocks = nd.nblocks;
+	fd_peers_reconcile(d, ocfg, ob, nob);
+	fd_blocks_free(ob, nob);
+	fab_config_free(ocfg);
+	d->reloads++;
+	d->next_compute_ms = 0;
+	log_info("reloaded %s: %u nodes, %u links, %zu weight sets",
+	    d->cfg_path, ncfg->fabric->nnodes, ncfg->fabric->nlinks,
+	    d->nblocks);
+	return 0;
+}

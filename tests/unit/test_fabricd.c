@@ -1,0 +1,487 @@
+/*
+ * fabricd's parts, without the network: the weights it announces for the
+ * example fabric, and each safety rule (drains, the last path, frozen
+ * telemetry, the step limit, the link hold-down, transactional reload),
+ * the control socket's answers to good and bad requests (over inproc
+ * ZeroMQ), and the metrics page.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+#include <zmq.h>
+
+#include <arpa/inet.h>
+
+#include "bgp.h"
+#include "fabricd.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef EXAMPLES_DIR
+#error "EXAMPLES_DIR must name examples/"
+#endif
+#define POD2S4L	EXAMPLES_DIR "/pod-2s4l-unnumbered/fabricd.json"
+
+struct fx {
+	struct fabricd	 d;
+	char		 dir[64];
+	char		 path[128];
+};
+
+static void
+copy_config(struct fx *x, const char *from, const char *edit_from,
+    const char *edit_to)
+{
+	char	*buf, *p;
+	FILE	*in, *out;
+	long	 n;
+
+	assert_non_null(in = fopen(from, "r"));
+	fseek(in, 0, SEEK_END);
+	n = ftell(in);
+	rewind(in);
+	assert_non_null(buf = calloc(1, n + 1));
+	assert_int_equal(fread(buf, 1, n, in), n);
+	fclose(in);
+	assert_non_null(out = fopen(x->path, "w"));
+	if (edit_from != NULL && (p = strstr(buf, edit_from)) != NULL) {
+		fwrite(buf, 1, p - buf, out);
+		fputs(edit_to, out);
+		fputs(p + strlen(edit_from), out);
+	} else
+		fputs(buf, out);
+	fclose(out);
+	free(buf);
+}
+
+/* The example with no telemetry endpoints (nothing can go stale) unless
+   the test keeps them. */
+static struct fx *
+fx_new(int telemetry)
+{
+	struct fx	*x = calloc(1, sizeof(*x));
+	char		 err[2048];
+
+	assert_non_null(x);
+	strcpy(x->dir, "/tmp/test_fabricd.XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(x->path, sizeof(x->path), "%s/fabricd.json", x->dir);
+	if (telemetry)
+		copy_config(x, POD2S4L, NULL, NULL);
+	else
+		copy_config(x, POD2S4L, "\"fabric:telemetry\"",
+		    "\"fabric:probe\"");
+	if (fab_config_load(x->path, &x->d.cfg, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_non_null(x->d.cfg_path = strdup(x->path));
+	assert_int_equal(fd_weights_init(&x->d), 0);
+	assert_int_equal(fd_peers_init(&x->d), 0);
+	return x;
+}
+
+static void
+fx_free(struct fx *x)
+{
+	if (x->d.ctl != NULL)
+		zmq_close(x->d.ctl);
+	if (x->d.zctx != NULL)
+		zmq_ctx_term(x->d.zctx);
+	fd_peers_free(&x->d);
+	fd_weights_free(&x->d);
+	fab_config_free(x->d.cfg);
+	free(x->d.cfg_path);
+	unlink(x->path);
+	rmdir(x->dir);
+	free(x);
+}
+
+static uint32_t
+node(struct fx *x, const char *name)
+{
+	uint32_t	n = fab_node_find(x->d.cfg->fabric, name);
+
+	assert_int_not_equal(n, FAB_NONE);
+	return n;
+}
+
+static struct fd_block *
+block(struct fx *x, const char *from, const char *to)
+{
+	struct fd_block	*b = fd_block_find(&x->d, node(x, from), node(x, to));
+
+	assert_non_null(b);
+	return b;
+}
+
+/* The share block b gives the link towards node `via' (0 if none). */
+static double
+share(struct fx *x, struct fd_block *b, const char *via)
+{
+	const struct fabric	*f = x->d.cfg->fabric;
+	uint32_t		 pos, v = node(x, via);
+
+	for (pos = 0; pos < b->n; pos++)
+		if (fab_link_other(f, f->nodes[b->node].adj[pos], b->node) ==
+		    v)
+			return b->mbps[pos] > 0 ? b->applied[pos] : 0;
+	return 0;
+}
+
+static uint32_t
+link_of(struct fx *x, const char *name)
+{
+	uint32_t	l = fab_config_link_find(x->d.cfg, name);
+
+	assert_int_not_equal(l, FAB_NONE);
+	return l;
+}
+
+/* The paths leaf's RIB holds for prefix, with their next-hops. */
+static int
+rib_paths(struct fx *x, const char *leaf, const char *prefix,
+    char nh[][16])
+{
+	const struct bgp_attrs	*attrs[8];
+	uint32_t		 ids[8];
+	struct bgp_prefix	 p = { .aid = AID_IPV4 };
+	struct fab_prefix	 fp;
+	size_t			 i;
+	int			 n;
+
+	assert_int_equal(fab_prefix_parse(prefix, &fp), 0);
+	p.plen = fp.len;
+	memcpy(&p.addr.v4, fp.addr, 4);
+	for (i = 0; i < x->d.npeers; i++)
+		if (x->d.peers[i].node == node(x, leaf))
+			break;
+	assert_true(i < x->d.npeers);
+	n = bgp_rib_paths(x->d.peers[i].rib, &p, ids, attrs, 8);
+	for (int k = 0; k < n; k++)
+		inet_ntop(AF_INET, &attrs[k]->nexthop, nh[k], 16);
+	return n;
+}
+
+/* ---- weights ------------------------------------------------------- */
+
+static void
+test_announces_equal_weights(void **state)
+{
+	struct fx	*x = fx_new(0);
+	char		 nh[8][16];
+
+	(void)state;
+	assert_int_equal(x->d.nblocks, 12);	/* 4 leaves x 3 others */
+	assert_true(fd_compute(&x->d, 1000) == 12);
+	assert_float_equal(share(x, block(x, "leaf1", "leaf4"), "spine1"),
+	    0.5, 1e-9);
+	assert_int_equal(block(x, "leaf1", "leaf4")->frr[0] +
+	    block(x, "leaf1", "leaf4")->frr[1], 100);
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.4.0/24", nh), 2);
+	assert_true((strcmp(nh[0], "10.0.0.1") == 0 && strcmp(nh[1],
+	    "10.0.0.2") == 0) || (strcmp(nh[0], "10.0.0.2") == 0 &&
+	    strcmp(nh[1], "10.0.0.1") == 0));
+	/* nothing changed: nothing announced again */
+	assert_int_equal(fd_compute(&x->d, 1200), 0);
+	fx_free(x);
+}
+
+static void
+test_degraded_link_moves_weight_in_steps(void **state)
+{
+	struct fx	*x = fx_new(0);
+	struct fd_block	*b;
+	double		 prev = 0.5, s;
+	int		 i;
+
+	(void)state;
+	fd_compute(&x->d, 1000);
+	b = block(x, "leaf1", "leaf4");
+	x->d.nominal[link_of(x, "spine1-leaf1")] /= 10;	/* 10G -> 1G */
+	for (i = 0; i < 20; i++) {
+		fd_compute(&x->d, 1200 + 200 * i);
+		s = share(x, b, "spine1");
+		assert_true(prev - s <= x->d.cfg->policy.max_step + 1e-9);
+		prev = s;
+	}
+	/* 1G against 10G: 1/11 of the traffic */
+	assert_float_equal(share(x, b, "spine1"), 1.0 / 11, 0.02);
+	/* leaf4 sees the whole path to leaf1: spine1 is worth less too */
+	assert_true(share(x, block(x, "leaf4", "leaf1"), "spine1") < 0.2);
+	/* and leaf2 -> leaf3 does not care */
+	assert_float_equal(share(x, block(x, "leaf2", "leaf3"), "spine1"),
+	    0.5, 1e-9);
+	fx_free(x);
+}
+
+static void
+test_drain_and_last_path(void **state)
+{
+	struct fx	*x = fx_new(0);
+	char		 err[256] = "", nh[8][16];
+
+	(void)state;
+	fd_compute(&x->d, 1000);
+	x->d.node_admin[node(x, "spine2")] = FAB_DRAINED;
+	assert_int_equal(fd_drain_check(&x->d, err, sizeof(err)), 0);
+	fd_compute(&x->d, 1200);
+	assert_float_equal(share(x, block(x, "leaf1", "leaf4"), "spine2"), 0,
+	    0);
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.4.0/24", nh), 1);
+	assert_string_equal(nh[0], "10.0.0.1");
+	/* spine1 as well would leave the leaves with nothing */
+	x->d.node_admin[node(x, "spine1")] = FAB_DRAINED;
+	assert_int_equal(fd_drain_check(&x->d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, FD_E_LASTPATH));
+	fx_free(x);
+}
+
+static void
+test_no_path_withdraws_routes(void **state)
+{
+	struct fx	*x = fx_new(0);
+	char		 nh[8][16];
+
+	(void)state;
+	fd_compute(&x->d, 1000);
+	/* both of leaf1's uplinks drained by hand (no check): the model
+	   has no path, so fabricd's routes go and FRR's own stay */
+	x->d.admin[link_of(x, "spine1-leaf1")] = FAB_DRAINED;
+	x->d.admin[link_of(x, "spine2-leaf1")] = FAB_DRAINED;
+	fd_compute(&x->d, 1200);
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.4.0/24", nh), 0);
+	assert_false(block(x, "leaf1", "leaf4")->announced);
+	fx_free(x);
+}
+
+static void
+test_frozen_telemetry_moves_nothing_but_failures(void **state)
+{
+	struct fx	*x = fx_new(1);	/* 6 endpoints, none heard from */
+	struct fd_block	*b;
+
+	(void)state;
+	fd_compute(&x->d, 1000);
+	assert_true(x->d.frozen);
+	b = block(x, "leaf1", "leaf4");
+	assert_true(b->announced);	/* the first announcement is made */
+	/* a capacity change would come from telemetry: frozen, no move */
+	x->d.cfg->fabric->links[link_of(x, "spine1-leaf1")].capacity /= 10;
+	fd_compute(&x->d, 1200);
+	assert_float_equal(share(x, b, "spine1"), 0.5, 1e-9);
+	/* a drain (the operator's) still applies at once */
+	x->d.admin[link_of(x, "spine1-leaf1")] = FAB_DRAINED;
+	fd_compute(&x->d, 1400);
+	assert_float_equal(share(x, b, "spine1"), 0, 0);
+	assert_float_equal(share(x, b, "spine2"), 1, 1e-9);
+	/* undrained while frozen: straight to the model's target, which
+	   (frozen) is the model as it stands: 1G against 10G */
+	x->d.admin[link_of(x, "spine1-leaf1")] = FAB_UP;
+	fd_compute(&x->d, 1600);
+	assert_float_equal(share(x, b, "spine1"), 1.0 / 11, 1e-3);
+	fx_free(x);
+}
+
+static void
+test_link_holddown(void **state)
+{
+	struct fx	*x = fx_new(0);
+	struct fd_block	*b;
+	uint32_t	 l;
+	uint64_t	 t = 100000;
+
+	(void)state;
+	fd_compute(&x->d, t);
+	b = block(x, "leaf1", "leaf4");
+	l = link_of(x, "spine1-leaf1");
+	x->d.down_ms[l] = t;		/* telemetry saw it down just now */
+	fd_compute(&x->d, t + 200);
+	assert_float_equal(share(x, b, "spine1"), 0, 0);
+	fd_compute(&x->d, t + x->d.cfg->policy.link_up_holddown_ms - 100);
+	assert_float_equal(share(x, b, "spine1"), 0, 0);
+	fd_compute(&x->d, t + x->d.cfg->policy.link_up_holddown_ms + 100);
+	assert_true(share(x, b, "spine1") > 0);
+	fx_free(x);
+}
+
+static void
+test_reload_is_a_transaction(void **state)
+{
+	struct fx	*x = fx_new(0);
+	char		 err[2048];
+	size_t		 npeers;
+
+	(void)state;
+	fd_compute(&x->d, 1000);
+	npeers = x->d.npeers;
+	copy_config(x, POD2S4L, "\"mode\": \"adaptive\"", "\"mode\": \"up\"");
+	assert_int_equal(fd_reload(&x->d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "mode"));
+	assert_int_equal(x->d.reload_failures, 1);
+	assert_float_equal(share(x, block(x, "leaf1", "leaf4"), "spine1"),
+	    0.5, 1e-9);
+	/* a good one: leaf4 loses its prefix; sessions and weights stay */
+	copy_config(x, POD2S4L, ", \"prefix\": [\"10.1.4.0/24\"]", "");
+	assert_int_equal(fd_reload(&x->d, err, sizeof(err)), 0);
+	assert_int_equal(x->d.npeers, npeers);
+	assert_int_equal(x->d.nblocks, 4 * 3 - 3);	/* leaf4 no dest */
+	assert_true(block(x, "leaf1", "leaf2")->announced);
+	fx_free(x);
+}
+
+/* ---- the control socket -------------------------------------------- */
+
+static json_object *
+ask(struct fx *x, void *req, const char *q)
+{
+	char		 buf[1 << 16];
+	int		 n;
+	json_object	*o;
+
+	assert_true(zmq_send(req, q, strlen(q), 0) >= 0);
+	fd_control_dispatch(&x->d);
+	n = zmq_recv(req, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(o = json_tokener_parse(buf));
+	return o;
+}
+
+static int
+ok_of(json_object *o)
+{
+	return json_object_get_boolean(json_object_object_get(o, "ok"));
+}
+
+static void
+expect_error(struct fx *x, void *req, const char *q, const char *want)
+{
+	json_object	*o = ask(x, req, q);
+
+	assert_false(ok_of(o));
+	if (strstr(json_object_get_string(json_object_object_get(o,
+	    "error")), want) == NULL)
+		fail_msg("'%s': error '%s' lacks '%s'", q,
+		    json_object_get_string(json_object_object_get(o, "error")),
+		    want);
+	json_object_put(o);
+}
+
+static void
+test_control_socket(void **state)
+{
+	struct fx	*x = fx_new(0);
+	void		*req;
+	json_object	*o, *r;
+	char		 big[FD_REQ_MAX + 64];
+	int		 t = 2000;
+
+	(void)state;
+	fd_compute(&x->d, 1000);
+	assert_non_null(x->d.zctx = zmq_ctx_new());
+	assert_int_equal(fd_control_open(&x->d, "inproc://ctl"), 0);
+	assert_non_null(req = zmq_socket(x->d.zctx, ZMQ_REQ));
+	zmq_setsockopt(req, ZMQ_RCVTIMEO, &t, sizeof(t));
+	assert_int_equal(zmq_connect(req, "inproc://ctl"), 0);
+
+	expect_error(x, req, "{\"command\": ", "not a JSON object");
+	expect_error(x, req, "[1, 2]", "not a JSON object");
+	expect_error(x, req, "{\"what\": \"links\"}", "\"command\" is missing");
+	expect_error(x, req, "{\"command\": \"explode\"}", "unknown command");
+	expect_error(x, req, "{\"command\": \"show\", \"what\": \"x\"}",
+	    "unknown 'x'");
+	expect_error(x, req, "{\"command\": \"show\", \"what\": \"weights\", "
+	    "\"node\": \"leaf9\"}", "no node named 'leaf9'");
+	expect_error(x, req, "{\"command\": \"show\", \"what\": \"paths\", "
+	    "\"prefix\": \"10.1.4.0/33\"}", "not a prefix");
+	expect_error(x, req, "{\"command\": \"drain\", \"link\": \"nope\"}",
+	    "no link named 'nope'");
+	expect_error(x, req, "{\"command\": \"drain\"}", "give a link or a node");
+	memset(big, ' ', sizeof(big));
+	big[0] = '{';
+	big[sizeof(big) - 2] = '}';
+	big[sizeof(big) - 1] = '\0';
+	expect_error(x, req, big, "octets");
+
+	o = ask(x, req, "{\"command\": \"show\", \"what\": \"paths\", "
+	    "\"prefix\": \"10.1.4.0/24\"}");
+	assert_true(ok_of(o));
+	r = json_object_object_get(o, "result");
+	assert_string_equal(json_object_get_string(json_object_object_get(r,
+	    "leaf")), "leaf4");
+	assert_int_equal(json_object_array_length(json_object_object_get(r,
+	    "switches")), 3);
+	json_object_put(o);
+
+	o = ask(x, req, "{\"command\": \"drain\", \"node\": \"spine1\"}");
+	assert_true(ok_of(o));
+	json_object_put(o);
+	assert_float_equal(share(x, block(x, "leaf3", "leaf1"), "spine1"), 0,
+	    0);
+	expect_error(x, req, "{\"command\": \"drain\", \"node\": \"spine2\"}",
+	    FD_E_LASTPATH);
+	assert_int_equal(x->d.node_admin[node(x, "spine2")], FAB_UP);
+	o = ask(x, req, "{\"command\": \"undrain\", \"node\": \"spine1\"}");
+	assert_true(ok_of(o));
+	json_object_put(o);
+	/* back in service gradually (EWMA, max-step), then exactly even */
+	assert_true(share(x, block(x, "leaf3", "leaf1"), "spine1") > 0);
+	assert_true(share(x, block(x, "leaf3", "leaf1"), "spine1") < 0.5);
+	for (t = 0; t < 30; t++)
+		fd_compute(&x->d, 2000 + 200 * t);
+	assert_float_equal(share(x, block(x, "leaf3", "leaf1"), "spine1"), 0.5,
+	    1e-9);
+	zmq_close(req);
+	fx_free(x);
+}
+
+static void
+test_metrics_page(void **state)
+{
+	struct fx	*x = fx_new(0);
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*fp;
+
+	(void)state;
+	fd_compute(&x->d, 1000);
+	assert_non_null(fp = open_memstream(&buf, &len));
+	fd_metrics_write(&x->d, fp);
+	fclose(fp);
+	assert_non_null(strstr(buf, "fabric_weight_share{switch=\"leaf1\","
+	    "destination=\"leaf4\",link=\"spine1-leaf1\"} 0.500000\n"));
+	assert_non_null(strstr(buf, "fabric_bgp_session_up{switch=\"leaf1\"} "
+	    "0\n"));
+	assert_non_null(strstr(buf, "# TYPE fabric_pushes counter\n"));
+	assert_true(len > 6 && strcmp(buf + len - 6, "# EOF\n") == 0);
+	free(buf);
+	fx_free(x);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_announces_equal_weights),
+		cmocka_unit_test(test_degraded_link_moves_weight_in_steps),
+		cmocka_unit_test(test_drain_and_last_path),
+		cmocka_unit_test(test_no_path_withdraws_routes),
+		cmocka_unit_test(test_frozen_telemetry_moves_nothing_but_failures),
+		cmocka_unit_test(test_link_holddown),
+		cmocka_unit_test(test_reload_is_a_transaction),
+		cmocka_unit_test(test_control_socket),
+		cmocka_unit_test(test_metrics_page),
+	};
+
+	log_init(1, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
