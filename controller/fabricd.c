@@ -195,7 +195,9 @@ telemetry_read(struct fabricd *d, struct tmsg *scratch)
 		    (uint64_t)mono_ms(), scratch);
 		if (e != TMSG_OK)
 			log_debug("telemetry: rejected: %s", tmsg_err_str(e));
-		else if (scratch->type == TMSG_T_LINK_EVENT)
+		else if (scratch->type == TMSG_T_LINK_EVENT ||
+		    (scratch->type == TMSG_T_LINK_SAMPLE &&
+		    fd_sample_news(d, scratch)))
 			d->next_compute_ms = 0;	/* react at once */
 		zmq_msg_close(&m);
 	}

@@ -71,6 +71,7 @@ struct fabricd {
 	uint8_t			*admin;		/* links drained by fabricctl */
 	uint8_t			*node_admin;	/* nodes drained by fabricctl */
 	uint64_t		*down_ms;	/* links: last seen down, 0 never */
+	uint64_t		*end_cap;	/* [2 * link + end]: capacity seen */
 	struct fab_routes	*routes;
 	struct route_params	 rp;
 	struct fd_block		*blocks;
@@ -97,8 +98,8 @@ struct fabricd {
 	uint64_t		 reloads, reload_failures;
 	double			 last_compute_ms;
 	double			 max_err;
-	uint64_t		 move_times[256];	/* ring: recent moves */
-	size_t			 move_head;
+	uint64_t		 move_sec[60];	/* moves in second s, at s % 60 */
+	uint32_t		 move_count[60];
 	int			 stopping;
 	int			 check_only;	/* --check: no telemetry */
 };
@@ -108,6 +109,7 @@ int		 fd_weights_init(struct fabricd *);
 void		 fd_weights_free(struct fabricd *);
 void		 fd_blocks_free(struct fd_block *, size_t);
 void		 fd_apply_telemetry(struct fabricd *, uint64_t now_ms);
+int		 fd_sample_news(struct fabricd *, const struct tmsg *);
 int		 fd_compute(struct fabricd *, uint64_t now_ms);
 int		 fd_drain_check(struct fabricd *, char *err, size_t errlen);
 struct fd_block	*fd_block_find(struct fabricd *, uint32_t node, uint32_t dst);

@@ -129,6 +129,7 @@ fd_weights_init(struct fabricd *d)
 	    (d->admin = calloc(f->nlinks + 1, 1)) == NULL ||
 	    (d->node_admin = calloc(f->nnodes + 1, 1)) == NULL ||
 	    (d->down_ms = calloc(f->nlinks + 1, sizeof(uint64_t))) == NULL ||
+	    (d->end_cap = calloc(2 * f->nlinks + 1, sizeof(uint64_t))) == NULL ||
 	    (d->routes = route_new()) == NULL)
 		return -1;
 	for (i = 0; i < f->nlinks; i++) {
@@ -166,7 +167,9 @@ fd_weights_free(struct fabricd *d)
 	free(d->admin);
 	free(d->node_admin);
 	free(d->down_ms);
+	free(d->end_cap);
 	d->down_ms = NULL;
+	d->end_cap = NULL;
 	d->nominal = NULL;
 	d->admin = d->node_admin = NULL;
 }
@@ -269,6 +272,38 @@ fd_apply_telemetry(struct fabricd *d, uint64_t now)
 	for (i = 0; i < f->nnodes; i++)
 		if (f->nodes[i].state != d->node_admin[i])
 			fab_node_set_state(f, i, d->node_admin[i]);
+}
+
+/*
+ * Does this sample bring news that should not wait for the next step: a
+ * link end whose capacity changed (shaped, a LAG member lost)?  Congestion
+ * and load are smoothed anyway and wait.
+ */
+int
+fd_sample_news(struct fabricd *d, const struct tmsg *m)
+{
+	const struct fabric	*f = d->cfg->fabric;
+	const struct fab_link	*l;
+	uint32_t		 node, i, k;
+	uint64_t		 cap;
+	int			 news = 0, end;
+
+	if ((node = fab_node_find(f, m->agent)) == FAB_NONE)
+		return 0;
+	for (k = 0; k < m->nlinks; k++)
+		for (i = 0; i < f->nodes[node].nadj; i++) {
+			l = &f->links[f->nodes[node].adj[i]];
+			end = l->a == node ? 0 : 1;
+			if (strcmp(end ? l->b_if : l->a_if,
+			    m->links[k].name) != 0)
+				continue;
+			cap = m->links[k].capsrc == TMSG_CAP_NONE ? 0 :
+			    m->links[k].capacity_bps;
+			if (d->end_cap[2 * f->nodes[node].adj[i] + end] != cap)
+				news = 1;
+			d->end_cap[2 * f->nodes[node].adj[i] + end] = cap;
+		}
+	return news;
 }
 
 /*
@@ -450,27 +485,33 @@ block_target(struct fabricd *d, const struct fd_block *b, double *t)
 	return found;
 }
 
+/* Moves in the last minute, from per-second counts. */
 static int
 moves_allowed(struct fabricd *d, uint64_t now)
 {
 	uint32_t	limit = d->cfg->policy.max_moves_per_minute;
-	size_t		i, recent = 0;
+	uint64_t	sec = now / 1000, recent = 0;
+	size_t		i;
 
 	if (limit == 0)
 		return 1;
-	for (i = 0; i < sizeof(d->move_times) / sizeof(d->move_times[0]); i++)
-		recent += d->move_times[i] != 0 &&
-		    now - d->move_times[i] < 60000;
+	for (i = 0; i < 60; i++)
+		if (d->move_sec[i] + 60 > sec)
+			recent += d->move_count[i];
 	return recent < limit;
 }
 
 static void
 move_record(struct fabricd *d, uint64_t now)
 {
-	size_t	n = sizeof(d->move_times) / sizeof(d->move_times[0]);
+	uint64_t	sec = now / 1000;
+	size_t		i = sec % 60;
 
-	d->move_times[d->move_head] = now ? now : 1;
-	d->move_head = (d->move_head + 1) % n;
+	if (d->move_sec[i] != sec) {
+		d->move_sec[i] = sec;
+		d->move_count[i] = 0;
+	}
+	d->move_count[i]++;
 }
 
 /* Quantises the applied shares; 1 if what FRR installs changes. */
@@ -944,6 +985,7 @@ fd_reload(struct fabricd *d, char *err, size_t errlen)
 	d->admin = nd.admin;
 	d->node_admin = nd.node_admin;
 	d->down_ms = nd.down_ms;
+	d->end_cap = nd.end_cap;
 	d->routes = nd.routes;
 	d->rp = nd.rp;
 	d->blocks = nd.blocks;

@@ -292,6 +292,31 @@ test_frozen_telemetry_moves_nothing_but_failures(void **state)
 }
 
 static void
+test_moves_per_minute_limit(void **state)
+{
+	struct fx	*x = fx_new(0);
+	struct fd_block	*b;
+	uint64_t	 t = 600000;
+	int		 i;
+
+	(void)state;
+	x->d.cfg->policy.max_moves_per_minute = 3;
+	fd_compute(&x->d, t);		/* the first announcement is free */
+	b = block(x, "leaf1", "leaf4");
+	x->d.nominal[link_of(x, "spine1-leaf1")] /= 10;
+	for (i = 1; i <= 20; i++)
+		fd_compute(&x->d, t + 100 * i);
+	/* three blocks may move once in this minute: leaf1's are three */
+	assert_int_equal(b->moves, 2);
+	assert_true(share(x, b, "spine1") > 0.2);
+	/* then three a minute: ten minutes are enough for all of them */
+	for (i = 1; i <= 600; i++)
+		fd_compute(&x->d, t + 61000 + 1000 * i);
+	assert_true(share(x, b, "spine1") < 0.2);
+	fx_free(x);
+}
+
+static void
 test_link_holddown(void **state)
 {
 	struct fx	*x = fx_new(0);
@@ -476,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_drain_and_last_path),
 		cmocka_unit_test(test_no_path_withdraws_routes),
 		cmocka_unit_test(test_frozen_telemetry_moves_nothing_but_failures),
+		cmocka_unit_test(test_moves_per_minute_limit),
 		cmocka_unit_test(test_link_holddown),
 		cmocka_unit_test(test_reload_is_a_transaction),
 		cmocka_unit_test(test_control_socket),
