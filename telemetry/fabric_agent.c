@@ -23,6 +23,7 @@
 
 #include <zmq.h>
 
+#include "flowlet.h"
 #include "ibuf.h"
 #include "log.h"
 #include "sample.h"
@@ -38,6 +39,7 @@ struct agent {
 	void		*zctx;
 	void		*pub;
 	struct sampler	*sampler;
+	struct flowlet	*flowlet;	/* NULL: no --flowlet-prefix */
 	struct tmsg_key	 key;
 	struct tmsg	*msg;		/* large: one full sample */
 	struct tmsg	*evmsg;		/* events, also sent mid-sample */
@@ -56,6 +58,9 @@ usage(FILE *fp)
 	    "usage: fabric-agent --publish ENDPOINT --key FILE [--id NAME]\n"
 	    "           [--interval MS] [--interfaces IF,IF,...]\n"
 	    "           [--capacity IF=BPS ...] [--mgmt IF] [-v]\n"
+	    "           [--flowlet-prefix PREFIX ...] [--flowlet-OPTION ...]\n"
+	    "       fabric-agent --flowlet-cleanup [--flowlet-table N]\n"
+	    "           [--flowlet-nhid-base N]\n"
 	    "  --publish ENDPOINT   ZeroMQ PUB endpoint to bind, e.g.\n"
 	    "                       tcp://127.0.0.1:7500 or ipc:///run/x\n"
 	    "  --key FILE           HMAC-SHA256 key (16 to 256 octets)\n"
@@ -65,8 +70,21 @@ usage(FILE *fp)
 	    "                       the management interface)\n"
 	    "  --capacity IF=BPS    capacity where the kernel knows none\n"
 	    "  --mgmt IF            management interface (default eth0)\n"
-	    "  -v                   more logging (twice: per sample)\n",
-	    AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL, AGENT_DEF_INTERVAL);
+	    "  -v                   more logging (twice: per sample)\n"
+	    "flowlet data plane (see fabric-agent(8)):\n"
+	    "  --flowlet-prefix P   mirror FRR's route for P into a resilient\n"
+	    "                       nexthop group (repeatable, up to %d)\n"
+	    "  --flowlet-table N    our routing table (default %d)\n"
+	    "  --flowlet-pref N     preference of our ip rule (default %d)\n"
+	    "  --flowlet-nhid-base N  first nexthop id of ours (default %u)\n"
+	    "  --flowlet-buckets N  buckets per group (default %d)\n"
+	    "  --flowlet-idle MS    idle timer, 10 ms steps (default %d)\n"
+	    "  --flowlet-unbalanced MS  unbalanced timer, 0: never (default %d)\n"
+	    "  --flowlet-cleanup    remove what an earlier run left, and exit\n",
+	    AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL, AGENT_DEF_INTERVAL,
+	    FLOWLET_MAX_PREFIXES, FLOWLET_DEF_TABLE, FLOWLET_DEF_PREF,
+	    FLOWLET_DEF_NHID_BASE, FLOWLET_DEF_BUCKETS, FLOWLET_DEF_IDLE_MS,
+	    FLOWLET_DEF_UNBAL_MS);
 }
 
 static void
@@ -111,6 +129,14 @@ on_link_event(const struct tmsg_event *e, void *arg)
 }
 
 static void
+on_flowlet_change(const struct flowlet_route *r, int mirrored, void *arg)
+{
+	(void)r;
+	(void)mirrored;
+	(void)arg;
+}
+
+static void
 log_sample(struct agent *a, const struct tmsg *m)
 {
 	const struct sample_if	*ifs;
@@ -144,15 +170,32 @@ sample_once(struct agent *a)
 	publish(a, a->msg);
 }
 
+/* The poll timeout: the next sample, or a flowlet retry if sooner. */
+static long
+next_timeout(struct agent *a, uint64_t next)
+{
+	uint64_t	 now = mono_ms();
+	long		 timeout, ft;
+
+	timeout = next > now ? (long)(next - now) : 0;
+	if (a->flowlet != NULL && (ft = flowlet_timeout(a->flowlet)) >= 0 &&
+	    ft < timeout)
+		timeout = ft;
+	return timeout;
+}
+
 static int
 run(struct agent *a, uint64_t interval)
 {
-	zmq_pollitem_t	 items[1];
+	zmq_pollitem_t	 items[2];
 	uint64_t	 next = mono_ms(), now;
-	long		 timeout;
+	int		 nitems = 1;
 
 	items[0] = (zmq_pollitem_t){ .fd = sampler_event_fd(a->sampler),
 	    .events = ZMQ_POLLIN };
+	if (a->flowlet != NULL)
+		items[nitems++] = (zmq_pollitem_t){ .fd =
+		    flowlet_event_fd(a->flowlet), .events = ZMQ_POLLIN };
 	while (!quit) {
 		now = mono_ms();
 		if (now >= next) {
@@ -162,10 +205,7 @@ run(struct agent *a, uint64_t interval)
 			if (next <= now)
 				next = now + interval;
 		}
-		timeout = (long)(next - mono_ms());
-		if (timeout < 0)
-			timeout = 0;
-		if (zmq_poll(items, 1, timeout) == -1) {
+		if (zmq_poll(items, nitems, next_timeout(a, next)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warnx("zmq_poll: %s", zmq_strerror(errno));
@@ -174,6 +214,11 @@ run(struct agent *a, uint64_t interval)
 		if ((items[0].revents & ZMQ_POLLIN) &&
 		    sampler_events(a->sampler) == -1)
 			return -1;
+		if (a->flowlet != NULL) {
+			if (items[1].revents & ZMQ_POLLIN)
+				flowlet_events(a->flowlet);
+			flowlet_tick(a->flowlet);
+		}
 	}
 	return 0;
 }
@@ -222,10 +267,102 @@ parse_interfaces(struct sample_conf *c, const char *arg)
 
 struct options {
 	struct sample_conf	 sc;
+	struct flowlet_conf	 fc;
 	const char		*publish, *keyfile, *id;
 	long			 interval;
 	int			 verbose;
+	int			 cleanup;	/* --flowlet-cleanup */
 };
+
+/* An unsigned option in [min, max]; the message names the option. */
+static int
+parse_uint(const char *opt, const char *arg, unsigned long long min,
+    unsigned long long max, uint32_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno != 0 || *end != '\0' || end == arg || arg[0] == '-' ||
+	    v < min || v > max) {
+		fprintf(stderr, "fabric-agent: --%s %s: want an integer from "
+		    "%llu to %llu\n", opt, arg, min, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_flowlet_prefix(struct flowlet_conf *fc, const char *arg)
+{
+	struct flowlet_prefix	*p;
+	int			 i;
+
+	if (fc->nprefixes >= FLOWLET_MAX_PREFIXES) {
+		fprintf(stderr, "fabric-agent: --flowlet-prefix %s: more than "
+		    "%d prefixes\n", arg, FLOWLET_MAX_PREFIXES);
+		return -1;
+	}
+	p = &fc->prefixes[fc->nprefixes];
+	if (flowlet_prefix_parse(arg, p) == -1) {
+		fprintf(stderr, "fabric-agent: --flowlet-prefix %s: want "
+		    "ADDRESS/LENGTH, IPv4 or IPv6, no host bits set\n", arg);
+		return -1;
+	}
+	for (i = 0; i < fc->nprefixes; i++)
+		if (flowlet_prefix_eq(&fc->prefixes[i], p)) {
+			fprintf(stderr, "fabric-agent: --flowlet-prefix %s: "
+			    "given twice\n", arg);
+			return -1;
+		}
+	fc->nprefixes++;
+	return 0;
+}
+
+/* The options that only the flowlet data plane takes (long only). */
+static int
+parse_flowlet_opt(struct options *o, int ch, const char *arg)
+{
+	struct flowlet_conf	*fc = &o->fc;
+	uint32_t		 v;
+
+	switch (ch) {
+	case 'P':
+		return parse_flowlet_prefix(fc, arg);
+	case 'T':
+		if (parse_uint("flowlet-table", arg, 1, UINT32_MAX,
+		    &fc->table) == -1)
+			return -1;
+		if (fc->table >= 253 && fc->table <= 255) {
+			fprintf(stderr, "fabric-agent: --flowlet-table %s: the "
+			    "kernel's default, main or local table\n", arg);
+			return -1;
+		}
+		return 0;
+	case 'R':
+		return parse_uint("flowlet-pref", arg, 1, 32765, &fc->pref);
+	case 'B':
+		return parse_uint("flowlet-nhid-base", arg, 1,
+		    UINT32_MAX - FLOWLET_NHID_SPAN, &fc->nhid_base);
+	case 'N':
+		if (parse_uint("flowlet-buckets", arg, 2, 32768, &v) == -1)
+			return -1;
+		fc->buckets = (uint16_t)v;
+		return 0;
+	case 'L':
+		return parse_uint("flowlet-idle", arg, 10, FLOWLET_MAX_TIMER_MS,
+		    &fc->idle_ms);
+	case 'U':
+		return parse_uint("flowlet-unbalanced", arg, 0,
+		    FLOWLET_MAX_TIMER_MS, &fc->unbalanced_ms);
+	case 'C':
+		o->cleanup = 1;
+		return 0;
+	}
+	return -1;
+}
 
 static int
 parse_args(int argc, char *argv[], struct options *o)
@@ -240,12 +377,21 @@ parse_args(int argc, char *argv[], struct options *o)
 		{ "mgmt", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "flowlet-prefix", required_argument, NULL, 'P' },
+		{ "flowlet-table", required_argument, NULL, 'T' },
+		{ "flowlet-pref", required_argument, NULL, 'R' },
+		{ "flowlet-nhid-base", required_argument, NULL, 'B' },
+		{ "flowlet-buckets", required_argument, NULL, 'N' },
+		{ "flowlet-idle", required_argument, NULL, 'L' },
+		{ "flowlet-unbalanced", required_argument, NULL, 'U' },
+		{ "flowlet-cleanup", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char	*end;
 	int	 ch;
 
 	o->interval = AGENT_DEF_INTERVAL;
+	flowlet_conf_default(&o->fc);
 	o->sc.mgmt = "eth0";
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -280,11 +426,18 @@ parse_args(int argc, char *argv[], struct options *o)
 				return -1;
 			}
 			break;
+		case 'P': case 'T': case 'R': case 'B': case 'N': case 'L':
+		case 'U': case 'C':
+			if (parse_flowlet_opt(o, ch, optarg) == -1)
+				return -1;
+			break;
 		default:
 			usage(stderr);
 			return -1;
 		}
 	}
+	if (o->cleanup && optind == argc)
+		return 0;
 	if (optind != argc || o->publish == NULL || o->keyfile == NULL) {
 		usage(stderr);
 		return -1;
@@ -355,12 +508,16 @@ agent_init(struct agent *a, struct options *o)
 		return -1;
 	if ((a->sampler = sampler_open(&o->sc, on_link_event, a)) == NULL)
 		return -1;
+	if (o->fc.nprefixes > 0 && (a->flowlet = flowlet_open(&o->fc,
+	    on_flowlet_change, a)) == NULL)
+		return -1;
 	return 0;
 }
 
 static void
 agent_free(struct agent *a)
 {
+	flowlet_close(a->flowlet);
 	sampler_close(a->sampler);
 	if (a->pub != NULL)
 		zmq_close(a->pub);
@@ -385,6 +542,14 @@ main(int argc, char *argv[])
 	log_init(LOG_TO_STDERR, LOG_DAEMON);
 	log_setverbose(o.verbose);
 	log_procinit("fabric-agent");
+	if (o.cleanup) {
+		if ((rc = flowlet_cleanup(&o.fc)) < 0) {
+			log_warnx("flowlet clean-up failed");
+			return 1;
+		}
+		log_info("flowlet: removed %d objects", rc);
+		return 0;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
