@@ -18,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <zmq.h>
 
 #include "flowlet.h"
+#include "frr_state.h"
 #include "ibuf.h"
 #include "log.h"
 #include "sample.h"
@@ -34,6 +36,8 @@
 #define AGENT_MIN_INTERVAL	10
 #define AGENT_MAX_INTERVAL	60000
 #define AGENT_SNDHWM		64	/* messages queued per subscriber */
+#define AGENT_DEF_FRR_INTERVAL	5	/* s: BGP states, FIB refresh */
+#define AGENT_MAX_FRR_INTERVAL	3600
 
 struct agent {
 	void		*zctx;
@@ -43,10 +47,16 @@ struct agent {
 	struct tmsg_key	 key;
 	struct tmsg	*msg;		/* large: one full sample */
 	struct tmsg	*evmsg;		/* events, also sent mid-sample */
+	struct tmsg	*frrmsg;	/* bgp state, fib routes */
+	char		*frrout;	/* vtysh's output */
+	int		 bgp_state;	/* --bgp-state or --frr-namespace */
+	const char	*frr_ns;
+	uint64_t	 frr_interval_ms;
 	struct ibuf	*out;
 	char		 id[TMSG_AGENT_MAX + 1];
 	uint64_t	 seq;
 	uint64_t	 sent, send_errors, samples;
+	uint64_t	 next_frr;	/* mono ms */
 };
 
 static volatile sig_atomic_t	 quit;
@@ -59,6 +69,7 @@ usage(FILE *fp)
 	    "           [--interval MS] [--interfaces IF,IF,...]\n"
 	    "           [--capacity IF=BPS ...] [--mgmt IF] [-v]\n"
 	    "           [--flowlet-prefix PREFIX ...] [--flowlet-OPTION ...]\n"
+	    "           [--bgp-state] [--frr-namespace NS] [--frr-interval S]\n"
 	    "       fabric-agent --flowlet-cleanup [--flowlet-table N]\n"
 	    "           [--flowlet-nhid-base N]\n"
 	    "  --publish ENDPOINT   ZeroMQ PUB endpoint to bind, e.g.\n"
@@ -80,11 +91,16 @@ usage(FILE *fp)
 	    "  --flowlet-buckets N  buckets per group (default %d)\n"
 	    "  --flowlet-idle MS    idle timer, 10 ms steps (default %d)\n"
 	    "  --flowlet-unbalanced MS  unbalanced timer, 0: never (default %d)\n"
-	    "  --flowlet-cleanup    remove what an earlier run left, and exit\n",
+	    "  --flowlet-cleanup    remove what an earlier run left, and exit\n"
+	    "FRR state (TMSG types 3 and 4):\n"
+	    "  --bgp-state          report FRR's BGP sessions (vtysh)\n"
+	    "  --frr-namespace NS   FRR's -N name (implies --bgp-state)\n"
+	    "  --frr-interval S     sessions and steered routes every S s\n"
+	    "                       (default %d)\n",
 	    AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL, AGENT_DEF_INTERVAL,
 	    FLOWLET_MAX_PREFIXES, FLOWLET_DEF_TABLE, FLOWLET_DEF_PREF,
 	    FLOWLET_DEF_NHID_BASE, FLOWLET_DEF_BUCKETS, FLOWLET_DEF_IDLE_MS,
-	    FLOWLET_DEF_UNBAL_MS);
+	    FLOWLET_DEF_UNBAL_MS, AGENT_DEF_FRR_INTERVAL);
 }
 
 static void
@@ -128,12 +144,50 @@ on_link_event(const struct tmsg_event *e, void *arg)
 	publish(a, a->evmsg);
 }
 
+static uint8_t
+wire_family(uint8_t af)
+{
+	return af == AF_INET ? 4 : af == AF_INET6 ? 6 : 0;
+}
+
+/* A steered prefix as the kernel has it from FRR: TMSG type 4. */
 static void
 on_flowlet_change(const struct flowlet_route *r, int mirrored, void *arg)
 {
-	(void)r;
-	(void)mirrored;
-	(void)arg;
+	struct agent		*a = arg;
+	struct tmsg_route	*t = &a->frrmsg->routes[0];
+	int			 i;
+
+	a->frrmsg->type = TMSG_T_FIB_ROUTES;
+	a->frrmsg->time_ns = real_ns();
+	a->frrmsg->nroutes = 1;
+	t->family = wire_family(r->dst.family);
+	t->len = r->dst.len;
+	memcpy(t->addr, r->dst.addr, sizeof(t->addr));
+	t->flags = mirrored ? TMSG_ROUTE_MIRRORED : 0;
+	t->nnh = 0;
+	for (i = 0; i < r->n && i < TMSG_MAX_NH; i++)
+		t->nh[t->nnh++] = (struct tmsg_nh){
+		    .family = wire_family(r->nh[i].family),
+		    .ifindex = r->nh[i].oif, .weight = r->nh[i].weight };
+	for (i = 0; i < t->nnh; i++)
+		memcpy(t->nh[i].gw, r->nh[i].gw, sizeof(t->nh[i].gw));
+	publish(a, a->frrmsg);
+}
+
+/* Every few seconds: FRR's sessions, and all steered routes again. */
+static void
+frr_report(struct agent *a)
+{
+	if (a->bgp_state) {
+		a->frrmsg->type = TMSG_T_BGP_STATE;
+		a->frrmsg->time_ns = real_ns();
+		if (frr_bgp_poll(a->frr_ns, a->frrout, FRR_OUT_MAX,
+		    a->frrmsg) == 0)
+			publish(a, a->frrmsg);
+	}
+	if (a->flowlet != NULL)
+		flowlet_report_all(a->flowlet);
 }
 
 static void
@@ -177,6 +231,8 @@ next_timeout(struct agent *a, uint64_t next)
 	uint64_t	 now = mono_ms();
 	long		 timeout, ft;
 
+	if (next > a->next_frr)
+		next = a->next_frr;
 	timeout = next > now ? (long)(next - now) : 0;
 	if (a->flowlet != NULL && (ft = flowlet_timeout(a->flowlet)) >= 0 &&
 	    ft < timeout)
@@ -204,6 +260,10 @@ run(struct agent *a, uint64_t interval)
 			next += interval;
 			if (next <= now)
 				next = now + interval;
+		}
+		if (now >= a->next_frr) {
+			frr_report(a);
+			a->next_frr = mono_ms() + a->frr_interval_ms;
 		}
 		if (zmq_poll(items, nitems, next_timeout(a, next)) == -1) {
 			if (errno == EINTR)
@@ -272,6 +332,9 @@ struct options {
 	long			 interval;
 	int			 verbose;
 	int			 cleanup;	/* --flowlet-cleanup */
+	int			 bgp_state;
+	const char		*frr_ns;
+	uint32_t		 frr_interval;	/* s */
 };
 
 /* An unsigned option in [min, max]; the message names the option. */
@@ -385,12 +448,16 @@ parse_args(int argc, char *argv[], struct options *o)
 		{ "flowlet-idle", required_argument, NULL, 'L' },
 		{ "flowlet-unbalanced", required_argument, NULL, 'U' },
 		{ "flowlet-cleanup", no_argument, NULL, 'C' },
+		{ "bgp-state", no_argument, NULL, 'S' },
+		{ "frr-namespace", required_argument, NULL, 'F' },
+		{ "frr-interval", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char	*end;
 	int	 ch;
 
 	o->interval = AGENT_DEF_INTERVAL;
+	o->frr_interval = AGENT_DEF_FRR_INTERVAL;
 	flowlet_conf_default(&o->fc);
 	o->sc.mgmt = "eth0";
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -425,6 +492,13 @@ parse_args(int argc, char *argv[], struct options *o)
 				    "want IF=BITS_PER_SECOND\n", optarg);
 				return -1;
 			}
+			break;
+		case 'S': o->bgp_state = 1; break;
+		case 'F': o->frr_ns = optarg; o->bgp_state = 1; break;
+		case 'J':
+			if (parse_uint("frr-interval", optarg, 1,
+			    AGENT_MAX_FRR_INTERVAL, &o->frr_interval) == -1)
+				return -1;
 			break;
 		case 'P': case 'T': case 'R': case 'B': case 'N': case 'L':
 		case 'U': case 'C':
@@ -503,6 +577,14 @@ agent_init(struct agent *a, struct options *o)
 		log_warn("calloc");
 		return -1;
 	}
+	a->bgp_state = o->bgp_state;
+	a->frr_ns = o->frr_ns;
+	a->frr_interval_ms = (uint64_t)o->frr_interval * 1000;
+	if ((a->frrmsg = calloc(1, sizeof(*a->frrmsg))) == NULL ||
+	    (a->bgp_state && (a->frrout = malloc(FRR_OUT_MAX)) == NULL)) {
+		log_warn("calloc");
+		return -1;
+	}
 	a->seq = real_ns();
 	if (agent_zmq(a, o->publish) == -1)
 		return -1;
@@ -526,6 +608,8 @@ agent_free(struct agent *a)
 	ibuf_free(a->out);
 	free(a->msg);
 	free(a->evmsg);
+	free(a->frrmsg);
+	free(a->frrout);
 	explicit_bzero(&a->key, sizeof(a->key));
 }
 

@@ -533,6 +533,16 @@ flowlet_tick(struct flowlet *fl)
 		sync_main(fl);
 }
 
+/* Tells the callback the state of every marked prefix (a refresh). */
+void
+flowlet_report_all(struct flowlet *fl)
+{
+	int	 i;
+
+	for (i = 0; i < fl->npfx; i++)
+		report(fl, &fl->pfx[i]);
+}
+
 /* ---- open and close ---- */
 
 static int

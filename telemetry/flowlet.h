@@ -88,6 +88,7 @@ int		 flowlet_events(struct flowlet *);
 long		 flowlet_timeout(const struct flowlet *);
 void		 flowlet_tick(struct flowlet *);
 int		 flowlet_cleanup(const struct flowlet_conf *);
+void		 flowlet_report_all(struct flowlet *);
 
 /* flowlet_route.c: parsing, no I/O */
 int		 flowlet_prefix_parse(const char *, struct flowlet_prefix *);
