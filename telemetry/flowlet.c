@@ -315,6 +315,22 @@ members_prune(struct flowlet *fl, int i)
 	}
 }
 
+/*
+ * The kernel removes a nexthop whose device goes down, and says nothing
+ * (no RTM_DELNEXTHOP); a group naming it is then refused.  Start the
+ * members afresh on the retry: those that are still there are replaced
+ * in place, the group keeps its buckets.
+ */
+static void
+members_forget(struct flowlet *fl, int i)
+{
+	struct fl_prefix	*x = &fl->pfx[i];
+	int			 s;
+
+	for (s = 1; s < FLOWLET_NHID_STRIDE; s++)
+		x->used[s] = 0;
+}
+
 static int
 mirror(struct flowlet *fl, int i)
 {
@@ -331,6 +347,7 @@ mirror(struct flowlet *fl, int i)
 	if ((err = fl_grp_set(fl->sk, grp_id(fl, i), m, x->want.n, &rc,
 	    x->installed)) < 0) {
 		fl_fail(fl, x, "set resilient group", err);
+		members_forget(fl, i);
 		return -1;
 	}
 	if (!x->installed && (err = fl_route_set(fl->sk, fl->conf.table,

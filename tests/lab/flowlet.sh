@@ -13,6 +13,12 @@
 #   (d) SIGTERM: rule, route and nexthops gone, FRR's own route in charge,
 #       no packet lost meanwhile
 #   (e) kill -9 leaves them; the next start removes them and reinstalls
+#   (f) what the agent reports, read through fabric-telemetry-dump (the
+#       controller's ingest): BGP sessions (type 3) and the steered
+#       route's next-hops and weights (type 4)
+#   (g) it keeps going: an uplink down and up (the kernel drops our
+#       nexthop on it, FRR its path), a sampled interface deleted, the
+#       subscriber gone and back
 . "$(dirname "$0")/lib.sh"
 lab_skip_unless_runnable
 
@@ -61,11 +67,17 @@ rm "$dir/lab/orig.yml"
 
 start_agent() {
 	ip netns exec "$LEAF" "$AGENT" --publish tcp://127.0.0.1:7710 \
-	    --key "$dir/key" --id leaf1 --interfaces eth1,eth2 \
+	    --key "$dir/key" --id leaf1 --interfaces eth1,eth2,fltx0 \
+	    --frr-namespace "$LEAF" --frr-interval 1 \
 	    --flowlet-prefix "$DST" --flowlet-buckets "$BUCKETS" \
 	    --flowlet-idle 100 --flowlet-table "$TABLE" \
 	    --flowlet-pref "$PREF" >>"$dir/agent.log" 2>&1 &
 	agent=$!
+}
+start_dump() {	# start_dump FILE: the controller's ingest, JSON lines
+	ip netns exec "$LEAF" "$DUMP" --subscribe tcp://127.0.0.1:7710 \
+	    --key "$dir/key" -j >"$1" 2>>"$dir/dump.log" &
+	dump=$!
 }
 start_inject() {
 	ip netns exec "clab-$LAB-mgmt-net" "$INJECT" --local-as 65001 \
@@ -84,7 +96,7 @@ routes() {	# routes W1 W2: weights via spine1 and spine2
 # IPv4: the uplink names both)
 main_weights() {
 	ip -n "$LEAF" -j route show "$DST" table main | jq -r \
-	    '[.[0].nexthops // [] | sort_by(.dev)[] | "\(.dev)=\(.weight // 1)"] | join(" ")'
+	    '.[0] // {} | [(.nexthops // (if .dev then [{dev, weight: 1}] else [] end)) | sort_by(.dev)[] | "\(.dev)=\(.weight // 1)"] | join(" ")'
 }
 main_is() { [ "$(main_weights)" = "$1" ]; }
 # member id -> uplink, then the buckets of each uplink, "DEV=N DEV=N"
@@ -140,6 +152,8 @@ ping_h4() {	# ping_h4 COUNT OUTFILE: h1 -> h4 every 10 ms, in the background
 	pinger=$!
 }
 no_loss() { grep -q " $1 received" "$2"; }
+# jq_any FILE COND: some JSON line of FILE satisfies COND
+jq_any() { jq -s -e "any(.[]; $2)" "$1" >/dev/null 2>&1; }
 # jqe FILTER: true when the input is non-empty JSON and FILTER holds
 jqe() {
 	input=$(cat)
@@ -184,6 +198,11 @@ t0=$(now)
 check "lab $LAB converged" "$FABRICCTL" lab wait -t "$topo" --timeout 90
 check "leaf1 has FRR's ECMP route to $DST" retry 15 ecmp_routes
 
+# a sampled interface of the agent's, to delete under it in (g)
+ip -n "$LEAF" link add fltx0 type veth peer name fltx1
+ip -n "$LEAF" link set fltx0 up
+ip -n "$LEAF" link set fltx1 up
+
 routes 1 3
 start_inject
 check "injected weights in main (25:75)" \
@@ -191,6 +210,7 @@ check "injected weights in main (25:75)" \
 
 # (a)
 start_agent
+start_dump "$dir/dump1.json"
 check "(a) one ip rule, pref $PREF, to table $TABLE" retry 5 our_rule_is_there
 check "(a) $DST in table $TABLE through group $GRP" retry 5 our_route_is_there
 check "(a) the group is resilient, $BUCKETS buckets, idle timer 0.1 s" \
@@ -239,6 +259,31 @@ check "(b) no packet lost across the change" no_loss 700 "$dir/ping1.out"
 check "(b) once idle, the buckets balance ($(want_buckets))" \
     retry 5 buckets_follow
 
+# (f) while the injector still runs (its session is up)
+sleep 1.5
+stop_pid "$dump"; dump=
+J="$dir/dump1.json"
+peers=$(jq -r 'select(.type == "bgp-state") | .peers[] | "\(.peer)=\(.state)"' "$J" | sort -u | tr '\n' ' ')
+echo "# sessions reported: $peers"
+has_peer() {
+	jq_any "$J" '.type == "bgp-state" and any(.peers[]; .peer == "'"$1"'" and .state == "Established")'
+}
+check "(f) type 3: eth1 Established" has_peer eth1
+check "(f) type 3: eth2 Established" has_peer eth2
+check "(f) type 3: the controller's session Established" has_peer 172.20.20.1
+check "(f) type 3: remote AS of the spines is 65000" jq_any "$J" \
+    '.type == "bgp-state" and any(.peers[]; .peer == "eth1" and .remote_as == 65000)' 
+fib_last() {	# the last fib-routes report of DST: "mirrored w:w"
+	jq -r --arg d "$DST" 'select(.type == "fib-routes") | .routes[] |
+	    select(.prefix == $d) | "\(.mirrored) \([.nexthops[].weight] | sort | map(tostring) | join(":"))"' "$J" | tail -1
+}
+check "(f) type 4: $DST mirrored, weights 1:99 ($(fib_last))" \
+    test "$(fib_last)" = "true 1:99"
+check "(f) type 4: the gateways are the injected ones" jq_any "$J" \
+    '.type == "fib-routes" and any(.routes[]; .prefix == "'"$DST"'" and ([.nexthops[].gateway] | sort) == ["10.0.0.1", "10.0.0.2"])'
+check "(f) nothing rejected" jq_any "$J" \
+    '.type == "counters" and .malformed == 0 and ."bad-mac" == 0 and .fib_routes > 0 and .bgp_states > 0' 
+
 # (c) the injector stops: main falls back to FRR's ECMP, and so do we
 stop_pid "$inject"; inject=
 check "(c) main back on ECMP" retry 15 main_is "eth1=1 eth2=1"
@@ -278,6 +323,37 @@ check "(e) ... and mirrors again: one rule, one route, 3 nexthops" \
 check "(e) buckets follow the weights" retry 5 buckets_follow
 stop_pid "$agent"; agent=
 check "(e) stopped: nothing of ours left" nothing_of_ours
+
+# (g) last, because FRR 8.4 does not recover from it: the kernel drops
+# a nexthop object whose device goes down from its groups (ours and
+# zebra's) without a word, and zebra, which still counts it in, never
+# puts it back.  The agent mirrors what the kernel has, each time.
+start_agent
+start_dump "$dir/dump2.json"
+check "(g) mirrored again" retry 5 buckets_follow
+ip -n "$LEAF" link set eth2 down
+only_eth1() { w=$(main_weights); [ "${w%%=*}" = eth1 ] && [ "$w" = "${w%% *}" ]; }
+check "(g) eth2 down: the kernel keeps eth1 only" retry 10 only_eth1
+check "(g) ... and the group follows ($(want_buckets))" retry 5 buckets_follow
+ip -n "$LEAF" link set eth2 up
+check "(g) eth2 up: the session on eth2 is back" retry 30 sh -c \
+    "vtysh -N $LEAF -c 'show bgp summary json' | jq -e '.ipv4Unicast.peers.eth2.state == \"Established\"' >/dev/null"
+sleep 2
+echo "# after the flap the kernel has $(main_weights) (FRR's RIB: both)"
+check "(g) ... and the group follows the kernel ($(want_buckets))" \
+    retry 5 buckets_follow
+gone=$(date +%s%N)
+ip -n "$LEAF" link del fltx0
+sleep 1.5
+stop_pid "$dump"; dump=
+J="$dir/dump2.json"
+check "(g) the agent is still running" kill -0 "$agent"
+check "(g) a new subscriber got samples after fltx0 went" \
+    jq_any "$J" '.type == "link-sample" and .time_ns > '"$gone"
+check "(g) ... and the link-event for fltx0" \
+    jq_any "$J" '.type == "link-event" and .name == "fltx0" and .oper == "down"'
+stop_pid "$agent"; agent=
+check "(g) stopped: nothing of ours left" nothing_of_ours
 
 stop_pid "$inject"; inject=
 "$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
