@@ -51,6 +51,9 @@ struct agent {
 	char		*frrout;	/* vtysh's output */
 	int		 bgp_state;	/* --bgp-state or --frr-namespace */
 	const char	*frr_ns;
+	const char	*lcomm;		/* --flowlet-community */
+	uint64_t	 mark_due;	/* mono ms; 0: none */
+	uint64_t	 last_mark;
 	uint64_t	 frr_interval_ms;
 	struct ibuf	*out;
 	char		 id[TMSG_AGENT_MAX + 1];
@@ -91,6 +94,8 @@ usage(FILE *fp)
 	    "  --flowlet-buckets N  buckets per group (default %d)\n"
 	    "  --flowlet-idle MS    idle timer, 10 ms steps (default %d)\n"
 	    "  --flowlet-unbalanced MS  unbalanced timer, 0: never (default %d)\n"
+	    "  --flowlet-community LC  also mirror FRR's routes that carry\n"
+	    "                       this large community (GA:L1:L2)\n"
 	    "  --flowlet-cleanup    remove what an earlier run left, and exit\n"
 	    "FRR state (TMSG types 3 and 4):\n"
 	    "  --bgp-state          report FRR's BGP sessions (vtysh)\n"
@@ -175,10 +180,44 @@ on_flowlet_change(const struct flowlet_route *r, int mirrored, void *arg)
 	publish(a, a->frrmsg);
 }
 
+/*
+ * Which prefixes the controller marks: FRR's routes carrying its large
+ * community.  Asked at start, after BGP routes in main change (at most
+ * once a second: vtysh takes tens of ms) and every --frr-interval.
+ */
+static void
+mark_from_frr(struct agent *a)
+{
+	struct flowlet_prefix	 set[FLOWLET_MAX_PREFIXES];
+	int			 n;
+
+	a->mark_due = 0;
+	a->last_mark = mono_ms();
+	n = frr_lcomm_poll(a->frr_ns, a->lcomm, a->frrout, FRR_OUT_MAX, set,
+	    FLOWLET_MAX_PREFIXES);
+	if (n >= 0)
+		flowlet_mark(a->flowlet, set, n);
+}
+
+static void
+mark_schedule(struct agent *a)
+{
+	uint64_t	 at = a->last_mark + 1000, now = mono_ms();
+
+	if (a->lcomm == NULL)
+		return;
+	if (at < now)
+		at = now;
+	if (a->mark_due == 0 || at < a->mark_due)
+		a->mark_due = at;
+}
+
 /* Every few seconds: FRR's sessions, and all steered routes again. */
 static void
 frr_report(struct agent *a)
 {
+	if (a->lcomm != NULL)
+		mark_from_frr(a);
 	if (a->bgp_state) {
 		a->frrmsg->type = TMSG_T_BGP_STATE;
 		a->frrmsg->time_ns = real_ns();
@@ -233,6 +272,8 @@ next_timeout(struct agent *a, uint64_t next)
 
 	if (next > a->next_frr)
 		next = a->next_frr;
+	if (a->mark_due != 0 && next > a->mark_due)
+		next = a->mark_due;
 	timeout = next > now ? (long)(next - now) : 0;
 	if (a->flowlet != NULL && (ft = flowlet_timeout(a->flowlet)) >= 0 &&
 	    ft < timeout)
@@ -278,6 +319,10 @@ run(struct agent *a, uint64_t interval)
 			if (items[1].revents & ZMQ_POLLIN)
 				flowlet_events(a->flowlet);
 			flowlet_tick(a->flowlet);
+			if (flowlet_bgp_changed(a->flowlet))
+				mark_schedule(a);
+			if (a->mark_due != 0 && mono_ms() >= a->mark_due)
+				mark_from_frr(a);
 		}
 	}
 	return 0;
@@ -334,6 +379,7 @@ struct options {
 	int			 cleanup;	/* --flowlet-cleanup */
 	int			 bgp_state;
 	const char		*frr_ns;
+	const char		*lcomm;
 	uint32_t		 frr_interval;	/* s */
 };
 
@@ -451,6 +497,7 @@ parse_args(int argc, char *argv[], struct options *o)
 		{ "bgp-state", no_argument, NULL, 'S' },
 		{ "frr-namespace", required_argument, NULL, 'F' },
 		{ "frr-interval", required_argument, NULL, 'J' },
+		{ "flowlet-community", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char	*end;
@@ -495,6 +542,16 @@ parse_args(int argc, char *argv[], struct options *o)
 			break;
 		case 'S': o->bgp_state = 1; break;
 		case 'F': o->frr_ns = optarg; o->bgp_state = 1; break;
+		case 'O':
+			if (!frr_lcomm_valid(optarg)) {
+				fprintf(stderr, "fabric-agent: --flowlet-"
+				    "community %s: want GLOBAL:LOCAL1:LOCAL2, "
+				    "each 0 to 4294967295\n", optarg);
+				return -1;
+			}
+			o->lcomm = optarg;
+			o->fc.learn = 1;
+			break;
 		case 'J':
 			if (parse_uint("frr-interval", optarg, 1,
 			    AGENT_MAX_FRR_INTERVAL, &o->frr_interval) == -1)
@@ -579,9 +636,11 @@ agent_init(struct agent *a, struct options *o)
 	}
 	a->bgp_state = o->bgp_state;
 	a->frr_ns = o->frr_ns;
+	a->lcomm = o->lcomm;
 	a->frr_interval_ms = (uint64_t)o->frr_interval * 1000;
 	if ((a->frrmsg = calloc(1, sizeof(*a->frrmsg))) == NULL ||
-	    (a->bgp_state && (a->frrout = malloc(FRR_OUT_MAX)) == NULL)) {
+	    ((a->bgp_state || a->lcomm) &&
+	    (a->frrout = malloc(FRR_OUT_MAX)) == NULL)) {
 		log_warn("calloc");
 		return -1;
 	}
@@ -590,9 +649,10 @@ agent_init(struct agent *a, struct options *o)
 		return -1;
 	if ((a->sampler = sampler_open(&o->sc, on_link_event, a)) == NULL)
 		return -1;
-	if (o->fc.nprefixes > 0 && (a->flowlet = flowlet_open(&o->fc,
-	    on_flowlet_change, a)) == NULL)
+	if ((o->fc.nprefixes > 0 || o->lcomm != NULL) &&
+	    (a->flowlet = flowlet_open(&o->fc, on_flowlet_change, a)) == NULL)
 		return -1;
+	mark_schedule(a);
 	return 0;
 }
 

@@ -33,6 +33,8 @@
 
 struct fl_prefix {
 	struct flowlet_prefix	 p;
+	int			 active;	/* marked: slot in use */
+	int			 learned;	/* from FRR, not the command line */
 	struct flowlet_route	 want;		/* FRR's, from main */
 	int			 have_want;
 	struct flowlet_route	 inst;		/* what the group mirrors */
@@ -45,9 +47,10 @@ struct flowlet {
 	struct flowlet_conf	 conf;
 	struct nl_sock		*sk;	/* requests and dumps */
 	struct nl_sock		*ev;	/* route and nexthop monitor */
-	struct fl_prefix	*pfx;
-	int			 npfx;
+	struct fl_prefix	*pfx;		/* FLOWLET_MAX_PREFIXES slots */
+	int			 npfx;		/* slots ever used */
 	int			 dirty;
+	int			 bgp_changed;	/* a BGP route in main changed */
 	uint64_t		 retry_at;	/* mono ms; 0: none */
 	flowlet_change_cb	 cb;
 	void			*cb_arg;
@@ -410,7 +413,7 @@ pfx_find(struct flowlet *fl, const struct flowlet_prefix *p)
 	int	 i;
 
 	for (i = 0; i < fl->npfx; i++)
-		if (flowlet_prefix_eq(&fl->pfx[i].p, p))
+		if (fl->pfx[i].active && flowlet_prefix_eq(&fl->pfx[i].p, p))
 			return &fl->pfx[i];
 	return NULL;
 }
@@ -456,7 +459,8 @@ sync_main(struct flowlet *fl)
 	fl->dirty = 0;
 	fl->retry_at = 0;
 	for (i = 0; i < fl->npfx; i++)
-		reconcile(fl, i);
+		if (fl->pfx[i].active)
+			reconcile(fl, i);
 	return 0;
 }
 
@@ -475,9 +479,13 @@ monitor_msg(struct nl_msg *msg, void *arg)
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
-		if (flowlet_route_parse(nlh, &r) == 0 &&
-		    r.table == FLOWLET_MAIN_TABLE && pfx_find(fl, &r.dst))
+		if (flowlet_route_parse(nlh, &r) == -1 ||
+		    r.table != FLOWLET_MAIN_TABLE)
+			break;
+		if (pfx_find(fl, &r.dst))
 			fl->dirty = 1;
+		if (r.protocol == FLOWLET_RTPROT_BGP)
+			fl->bgp_changed = 1;
 		break;
 	case RTM_NEWNEXTHOP:
 	case RTM_DELNEXTHOP:
@@ -557,7 +565,85 @@ flowlet_report_all(struct flowlet *fl)
 	int	 i;
 
 	for (i = 0; i < fl->npfx; i++)
-		report(fl, &fl->pfx[i]);
+		if (fl->pfx[i].active)
+			report(fl, &fl->pfx[i]);
+}
+
+/* Whether a BGP route in main changed since the last call. */
+int
+flowlet_bgp_changed(struct flowlet *fl)
+{
+	int	 c = fl->bgp_changed;
+
+	fl->bgp_changed = 0;
+	return c;
+}
+
+static int
+slot_new(struct flowlet *fl, const struct flowlet_prefix *p)
+{
+	int	 i;
+
+	for (i = 0; i < FLOWLET_MAX_PREFIXES && fl->pfx[i].active; i++)
+		;
+	if (i == FLOWLET_MAX_PREFIXES)
+		return -1;
+	fl->pfx[i] = (struct fl_prefix){ .p = *p, .active = 1,
+	    .learned = 1 };
+	if (i >= fl->npfx)
+		fl->npfx = i + 1;
+	return i;
+}
+
+static int
+in_set(const struct flowlet_prefix *set, int n, const struct flowlet_prefix *p)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (flowlet_prefix_eq(&set[i], p))
+			return 1;
+	return 0;
+}
+
+/*
+ * The prefixes FRR marks now (routes with the controller's community):
+ * new ones are mirrored, learned ones no longer marked are given back to
+ * main.  Those of the command line stay whatever FRR says.
+ */
+void
+flowlet_mark(struct flowlet *fl, const struct flowlet_prefix *set, int n)
+{
+	struct fl_prefix	*x;
+	char			 buf[64];
+	int			 i, changed = 0;
+
+	for (i = 0; i < fl->npfx; i++) {
+		x = &fl->pfx[i];
+		if (!x->active || !x->learned || in_set(set, n, &x->p))
+			continue;
+		log_info("flowlet %s: no longer marked",
+		    flowlet_prefix_str(&x->p, buf, sizeof(buf)));
+		unmirror(fl, i);
+		x->have_want = 0;
+		report(fl, x);
+		x->active = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (pfx_find(fl, &set[i]) != NULL)
+			continue;
+		if (slot_new(fl, &set[i]) == -1) {
+			log_warnx("flowlet %s: more than %d prefixes",
+			    flowlet_prefix_str(&set[i], buf, sizeof(buf)),
+			    FLOWLET_MAX_PREFIXES);
+			continue;
+		}
+		log_info("flowlet %s: marked by FRR",
+		    flowlet_prefix_str(&set[i], buf, sizeof(buf)));
+		changed = 1;
+	}
+	if (changed)
+		sync_main(fl);
 }
 
 /* ---- open and close ---- */
@@ -571,6 +657,9 @@ rules_add(struct flowlet *fl)
 		v4 |= fl->pfx[i].p.family == AF_INET;
 		v6 |= fl->pfx[i].p.family == AF_INET6;
 	}
+	/* Prefixes learned from FRR may come in either family. */
+	if (fl->conf.learn)
+		v4 = v6 = 1;
 	if ((v4 && (rc = fl_rule(fl->sk, 1, AF_INET, fl->conf.table,
 	    fl->conf.pref)) < 0) || (v6 && (rc = fl_rule(fl->sk, 1, AF_INET6,
 	    fl->conf.table, fl->conf.pref)) < 0)) {
@@ -613,7 +702,8 @@ flowlet_open(const struct flowlet_conf *c, flowlet_change_cb cb, void *arg)
 	int		 i;
 
 	if ((fl = calloc(1, sizeof(*fl))) == NULL ||
-	    (fl->pfx = calloc(c->nprefixes, sizeof(*fl->pfx))) == NULL) {
+	    (fl->pfx = calloc(FLOWLET_MAX_PREFIXES, sizeof(*fl->pfx))) ==
+	    NULL) {
 		free(fl);
 		log_warn("flowlet: calloc");
 		return NULL;
@@ -622,8 +712,10 @@ flowlet_open(const struct flowlet_conf *c, flowlet_change_cb cb, void *arg)
 	fl->cb = cb;
 	fl->cb_arg = arg;
 	fl->npfx = c->nprefixes;
-	for (i = 0; i < fl->npfx; i++)
+	for (i = 0; i < fl->npfx; i++) {
 		fl->pfx[i].p = c->prefixes[i];
+		fl->pfx[i].active = 1;
+	}
 	if (flowlet_start(fl) == -1) {
 		flowlet_close(fl);
 		return NULL;

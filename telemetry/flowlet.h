@@ -35,6 +35,7 @@
 #define FLOWLET_DEF_UNBAL_MS	0	/* never force busy buckets */
 #define FLOWLET_MAX_TIMER_MS	3600000
 #define FLOWLET_MAIN_TABLE	254
+#define FLOWLET_RTPROT_BGP	186
 
 struct flowlet_prefix {
 	uint8_t		 family;	/* AF_INET or AF_INET6 */
@@ -70,6 +71,7 @@ struct flowlet_conf {
 	uint16_t		 buckets;
 	uint32_t		 idle_ms;	/* multiples of 10 ms */
 	uint32_t		 unbalanced_ms;
+	int			 learn;		/* prefixes also from FRR */
 };
 
 /* What the agent tells the controller after each change (TMSG type 4). */
@@ -89,6 +91,9 @@ long		 flowlet_timeout(const struct flowlet *);
 void		 flowlet_tick(struct flowlet *);
 int		 flowlet_cleanup(const struct flowlet_conf *);
 void		 flowlet_report_all(struct flowlet *);
+int		 flowlet_bgp_changed(struct flowlet *);
+void		 flowlet_mark(struct flowlet *, const struct flowlet_prefix *,
+		    int);
 
 /* flowlet_route.c: parsing, no I/O */
 int		 flowlet_prefix_parse(const char *, struct flowlet_prefix *);

@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -119,4 +121,86 @@ frr_bgp_poll(const char *ns, char *buf, size_t len, struct tmsg *m)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- flowlet marking: routes with the controller's large community ---- */
+
+/* GLOBAL:LOCAL1:LOCAL2, each 0..4294967295 (RFC 8092). */
+int
+frr_lcomm_valid(const char *s)
+{
+	const char		*p = s;
+	char			*end;
+	unsigned long long	 v;
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno != 0 || v > UINT32_MAX ||
+		    *end != (i < 2 ? ':' : '\0'))
+			return 0;
+		p = end + 1;
+	}
+	return 1;
+}
+
+/*
+ * The prefixes of `show bgp ... large-community LC json`: the keys of its
+ * "routes" object.  Appends to out (n already there), returns the new n,
+ * or -1 if the text is not that JSON.
+ */
+int
+frr_lcomm_parse(const char *text, struct flowlet_prefix *out, int max)
+{
+	json_object	*root, *routes;
+	int		 n = 0;
+
+	if ((root = json_tokener_parse(text)) == NULL)
+		return -1;
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "routes", &routes) ||
+	    !json_object_is_type(routes, json_type_object)) {
+		json_object_put(root);
+		return -1;
+	}
+	json_object_object_foreach(routes, pfx, v) {
+		(void)v;
+		if (n < max && flowlet_prefix_parse(pfx, &out[n]) == 0)
+			n++;
+	}
+	json_object_put(root);
+	return n;
+}
+
+/* IPv4 and IPv6 unicast routes carrying lc, into out; count or -1. */
+int
+frr_lcomm_poll(const char *ns, const char *lc, char *buf, size_t len,
+    struct flowlet_prefix *out, int max)
+{
+	static const char *const afs[] = { "ipv4", "ipv6" };
+	char		 cmd[96];
+	const char	*argv[] = { "vtysh", "-N", ns, "-c", cmd, NULL };
+	const char	*const *av = ns ? argv : argv + 2;
+	size_t		 i;
+	int		 n = 0, k, rc;
+
+	if (ns == NULL)
+		argv[2] = "vtysh";
+	for (i = 0; i < sizeof(afs) / sizeof(afs[0]); i++) {
+		snprintf(cmd, sizeof(cmd),
+		    "show bgp %s unicast large-community %s json", afs[i], lc);
+		if ((rc = proc_run(av, NULL, buf, len, 0)) != 0) {
+			log_warnx("vtysh: %s: exit %d", cmd, rc);
+			return -1;
+		}
+		if ((k = frr_lcomm_parse(buf, out + n, max - n)) == -1) {
+			log_warnx("vtysh: %s: not the JSON expected", cmd);
+			return -1;
+		}
+		n += k;
+	}
+	return n;
 }

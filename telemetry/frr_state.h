@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "flowlet.h"
 #include "tmsg.h"
 
 #define FRR_OUT_MAX	(1 << 20)	/* bytes of vtysh output read */
@@ -15,5 +16,9 @@
 /* frr_state.c */
 int	 frr_bgp_parse(const char *, struct tmsg *);
 int	 frr_bgp_poll(const char *, char *, size_t, struct tmsg *);
+int	 frr_lcomm_valid(const char *);
+int	 frr_lcomm_parse(const char *, struct flowlet_prefix *, int);
+int	 frr_lcomm_poll(const char *, const char *, char *, size_t,
+	    struct flowlet_prefix *, int);
 
 #endif /* FABRIC_FRR_STATE_H */

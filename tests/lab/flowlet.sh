@@ -16,6 +16,9 @@
 #   (f) what the agent reports, read through fabric-telemetry-dump (the
 #       controller's ingest): BGP sessions (type 3) and the steered
 #       route's next-hops and weights (type 4)
+#   (h) marking from FRR: a prefix whose routes carry the controller's
+#       large community (--flowlet-community) is mirrored too, and given
+#       back to main when the community goes
 #   (g) it keeps going: an uplink down and up (the kernel drops our
 #       nexthop on it, FRR its path), a sampled interface deleted, the
 #       subscriber gone and back
@@ -71,7 +74,7 @@ start_agent() {
 	    --frr-namespace "$LEAF" --frr-interval 1 \
 	    --flowlet-prefix "$DST" --flowlet-buckets "$BUCKETS" \
 	    --flowlet-idle 100 --flowlet-table "$TABLE" \
-	    --flowlet-pref "$PREF" >>"$dir/agent.log" 2>&1 &
+	    --flowlet-pref "$PREF" "$@" >>"$dir/agent.log" 2>&1 &
 	agent=$!
 }
 start_dump() {	# start_dump FILE: the controller's ingest, JSON lines
@@ -169,7 +172,7 @@ our_rule_is_there() {
 our_route_is_there() {
 	ip -n "$LEAF" -j route show table "$TABLE" 2>/dev/null |
 	    jqe --arg d "$DST" --argjson g "$GRP" \
-	    '.[0].dst == $d and .[0].nhid == $g'
+	    'any(.[]; .dst == $d and .nhid == $g)'
 }
 group_is_resilient() {
 	ip -n "$LEAF" -j nexthop show id "$GRP" | jqe --argjson b "$BUCKETS" \
@@ -323,6 +326,45 @@ check "(e) ... and mirrors again: one rule, one route, 3 nexthops" \
 check "(e) buckets follow the weights" retry 5 buckets_follow
 stop_pid "$agent"; agent=
 check "(e) stopped: nothing of ours left" nothing_of_ours
+
+# (h) the controller marks 10.1.3.0/24 with a large community
+DST2=10.1.3.0/24
+GRP2=$((GRP + 64))
+lc_routes() {	# lc_routes COMMUNITY-OR-NOTHING
+	routes 1 3
+	printf '%s 10.0.0.1 1 %s\n%s 10.0.0.2 1 %s\n' "$DST2" "$1" "$DST2" "$1" \
+	    >>"$dir/routes"
+}
+lc_routes 65001:7:1
+kill -HUP "$inject"
+start_agent --flowlet-community 65001:7:1
+route2_is_there() {
+	ip -n "$LEAF" -j route show table "$TABLE" 2>/dev/null |
+	    jqe --arg d "$DST2" --argjson g "$GRP2" \
+	    'any(.[]; .dst == $d and .nhid == $g)'
+}
+route2_is_gone() {
+	[ "$(table_routes)" = 1 ] && our_route_is_there &&
+	    [ "$(ip -n "$LEAF" -j nexthop show | jq --argjson b "$GRP2" \
+	    '[.[] | select(.id >= $b and .id < $b + 64)] | length')" = 0 ]
+}
+halves() {
+	ip -n "$LEAF" -j nexthop bucket show id "$GRP2" 2>/dev/null |
+	    jqe "[group_by(.bucket.nhid)[] | length] == [$((BUCKETS / 2)), $((BUCKETS / 2))]"
+}
+check "(h) $DST2, with 65001:7:1, mirrored through group $GRP2" \
+    retry 10 route2_is_there
+check "(h) ... its buckets follow FRR's 50:50" retry 5 halves
+check "(h) ... and $DST, from the command line, still" our_route_is_there
+lc_routes ""
+kill -HUP "$inject"
+check "(h) community gone: $DST2 back to main, its nexthops gone" \
+    retry 10 route2_is_gone
+check "(h) the log says why" grep -q "$DST2: no longer marked" "$dir/agent.log"
+stop_pid "$agent"; agent=
+check "(h) stopped: nothing of ours left" nothing_of_ours
+routes 1 3
+kill -HUP "$inject"
 
 # (g) last, because FRR 8.4 does not recover from it: the kernel drops
 # a nexthop object whose device goes down from its groups (ours and

@@ -518,6 +518,41 @@ test_frr_summary(void **state)
 	free(m);
 }
 
+/* Trimmed from `show bgp ipv4 unicast large-community 65001:7:1 json`. */
+static const char frr_lcomm[] =
+    "{\"vrfId\":0,\"vrfName\":\"default\",\"localAS\":65001,"
+    "\"routes\":{\"10.1.3.0/24\":[{\"valid\":true,\"peerId\":"
+    "\"172.20.20.1\"}],\"10.1.2.0/24\":[{\"valid\":true}],"
+    "\"10.1.9.1/24\":[]}}";
+
+static void
+test_frr_lcomm(void **state)
+{
+	struct flowlet_prefix	 p[4], want;
+
+	(void)state;
+	assert_true(frr_lcomm_valid("65001:7:1"));
+	assert_true(frr_lcomm_valid("0:0:4294967295"));
+	assert_false(frr_lcomm_valid("65001:7"));
+	assert_false(frr_lcomm_valid("65001:7:1:2"));
+	assert_false(frr_lcomm_valid("65001:7:4294967296"));
+	assert_false(frr_lcomm_valid("65001::1"));
+	assert_false(frr_lcomm_valid("-1:7:1"));
+	assert_false(frr_lcomm_valid("a:b:c"));
+	/* Two prefixes; one with host bits set is not a prefix: skipped. */
+	assert_int_equal(frr_lcomm_parse(frr_lcomm, p, 4), 2);
+	assert_int_equal(flowlet_prefix_parse("10.1.3.0/24", &want), 0);
+	assert_true(flowlet_prefix_eq(&p[0], &want));
+	assert_int_equal(flowlet_prefix_parse("10.1.2.0/24", &want), 0);
+	assert_true(flowlet_prefix_eq(&p[1], &want));
+	/* Bounded by max. */
+	assert_int_equal(frr_lcomm_parse(frr_lcomm, p, 1), 1);
+	/* No routes; no "routes"; not JSON. */
+	assert_int_equal(frr_lcomm_parse("{\"routes\":{}}", p, 4), 0);
+	assert_int_equal(frr_lcomm_parse("{\"vrfId\":0}", p, 4), -1);
+	assert_int_equal(frr_lcomm_parse("% Unknown command", p, 4), -1);
+}
+
 static void
 test_prefix_parse(void **state)
 {
@@ -675,6 +710,7 @@ main(void)
 		cmocka_unit_test(test_fib_malformed),
 		cmocka_unit_test(test_ingest_frr),
 		cmocka_unit_test(test_frr_summary),
+		cmocka_unit_test(test_frr_lcomm),
 		cmocka_unit_test(test_prefix_parse),
 		cmocka_unit_test(test_route_parse),
 	};
