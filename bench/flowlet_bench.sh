@@ -5,6 +5,8 @@
 # fabric-agent's resilient group replaced with them.
 #
 #   bench/flowlet_bench.sh [ROUNDS]		(root; default 20)
+#   BACKGROUND=N bench/flowlet_bench.sh ...	N more prefixes (x 2 paths)
+#						in main, that do not change
 #
 # Lab fltbench (a copy of pod-2s4l-unnumbered), leaf1 steering
 # 10.1.4.0/24.  One `ip -ts monitor route nexthop` in leaf1's namespace
@@ -43,9 +45,14 @@ sed -i "s/^name: pod-2s4l\$/name: $LAB/" "$topo"
 "$FABRICCTL" lab deploy -t "$topo" >/dev/null
 "$FABRICCTL" lab wait -t "$topo" --timeout 90 >/dev/null
 
+BACKGROUND=${BACKGROUND:-0}
+awk -v n="$BACKGROUND" 'BEGIN { for (i = 0; i < n; i++) {
+	p = sprintf("10.%d.%d.0/24", 100 + int(i / 256) % 100, i % 256)
+	if (i >= 25600) p = sprintf("11.%d.%d.0/24", int(i / 256) % 256, i % 256)
+	print p, "10.0.0.1 1"; print p, "10.0.0.2 1" } }' >"$dir/background"
 routes() {
-	printf '%s 10.0.0.1 %s\n%s 10.0.0.2 %s\n' "$DST" "$1" "$DST" "$2" \
-	    >"$dir/routes"
+	{ printf '%s 10.0.0.1 %s\n%s 10.0.0.2 %s\n' "$DST" "$1" "$DST" "$2"
+	  cat "$dir/background"; } >"$dir/routes"
 }
 routes 1 3
 ip netns exec "clab-$LAB-mgmt-net" "$INJECT" --local-as 65001 \
@@ -60,8 +67,9 @@ ip netns exec "$LEAF" "$AGENT" --publish tcp://127.0.0.1:7720 \
 pids="$pids $!"
 i=0
 until ip -n "$LEAF" -j nexthop show id "$GRP" 2>/dev/null |
-    jq -e '[.[0].group[].weight // 1] | sort == [25, 75]' >/dev/null 2>&1; do
-	i=$((i + 1)); [ "$i" -lt 30 ] || { echo "no group"; exit 1; }
+    jq -e '[.[0].group[].weight // 1] | sort == [25, 75]' >/dev/null 2>&1 &&
+    [ "$(ip -n "$LEAF" route show proto bgp | grep -c '^[0-9]')" -gt "$BACKGROUND" ]; do
+	i=$((i + 1)); [ "$i" -lt 60 ] || { echo "no group"; exit 1; }
 	sleep 1
 done
 ip -n "$LEAF" -ts monitor route nexthop >"$dir/mon" 2>&1 &
@@ -112,7 +120,8 @@ stats() {	# column -> "median min max"
 	    END { printf "%.2f %.2f %.2f", v[int((NR + 1) / 2)], v[1], v[NR] }'
 }
 [ -s "$dir/rounds" ] || { echo "no round measured; monitor said:"; head -20 "$dir/mon"; exit 1; }
-echo "rounds measured: $(wc -l <"$dir/rounds") of $ROUNDS"
+echo "rounds measured: $(wc -l <"$dir/rounds") of $ROUNDS;" \
+    "$(ip -n "$LEAF" route show | wc -l) lines in main"
 echo "FRR (SIGHUP -> kernel route in main), ms median/min/max: $(stats 1)"
 echo "agent (main route -> resilient group), ms median/min/max: $(stats 2)"
 echo "end to end (SIGHUP -> group), ms median/min/max: $(stats 3)"
