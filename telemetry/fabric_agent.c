@@ -62,7 +62,7 @@ struct agent {
 	uint64_t	 next_frr;	/* mono ms */
 };
 
-static volatile sig_atomic_t	 quit;
+static volatile sig_atomic_t	 quit, hup;
 
 static void
 usage(FILE *fp)
@@ -112,6 +112,13 @@ static void
 on_signal(int sig)
 {
 	quit = sig;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	hup = 1;
 }
 
 /* Signs and sends m; a failed send is counted, never fatal. */
@@ -301,6 +308,10 @@ run(struct agent *a, uint64_t interval)
 			next += interval;
 			if (next <= now)
 				next = now + interval;
+		}
+		if (hup) {	/* ask FRR now: marks, sessions, routes */
+			hup = 0;
+			a->next_frr = now;
 		}
 		if (now >= a->next_frr) {
 			frr_report(a);
@@ -697,6 +708,8 @@ main(int argc, char *argv[])
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (agent_init(&a, &o) == 0) {
 		log_info("%s publishing on %s every %ld ms", a.id, o.publish,

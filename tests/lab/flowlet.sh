@@ -356,6 +356,11 @@ check "(h) $DST2, with 65001:7:1, mirrored through group $GRP2" \
     retry 10 route2_is_there
 check "(h) ... its buckets follow FRR's 50:50" retry 5 halves
 check "(h) ... and $DST, from the command line, still" our_route_is_there
+kill -HUP "$agent"
+sleep 0.5
+alive_both() { kill -0 "$agent" && route2_is_there && our_route_is_there; }
+check "(h) SIGHUP asks FRR again; the agent runs on, both still mirrored" \
+    alive_both
 lc_routes ""
 kill -HUP "$inject"
 check "(h) community gone: $DST2 back to main, its nexthops gone" \
