@@ -484,99 +484,126 @@ parse_flowlet_opt(struct options *o, int ch, const char *arg)
 	return -1;
 }
 
+static const struct option longopts[] = {
+	{ "publish", required_argument, NULL, 'p' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "id", required_argument, NULL, 'i' },
+	{ "interval", required_argument, NULL, 'I' },
+	{ "interfaces", required_argument, NULL, 'f' },
+	{ "capacity", required_argument, NULL, 'c' },
+	{ "mgmt", required_argument, NULL, 'm' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "flowlet-prefix", required_argument, NULL, 'P' },
+	{ "flowlet-table", required_argument, NULL, 'T' },
+	{ "flowlet-pref", required_argument, NULL, 'R' },
+	{ "flowlet-nhid-base", required_argument, NULL, 'B' },
+	{ "flowlet-buckets", required_argument, NULL, 'N' },
+	{ "flowlet-idle", required_argument, NULL, 'L' },
+	{ "flowlet-unbalanced", required_argument, NULL, 'U' },
+	{ "flowlet-cleanup", no_argument, NULL, 'C' },
+	{ "flowlet-community", required_argument, NULL, 'O' },
+	{ "bgp-state", no_argument, NULL, 'S' },
+	{ "frr-namespace", required_argument, NULL, 'F' },
+	{ "frr-interval", required_argument, NULL, 'J' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The sampler's and the transport's options. */
+static int
+parse_link_opt(struct options *o, int ch, const char *arg)
+{
+	char	*end;
+
+	switch (ch) {
+	case 'p': o->publish = arg; return 0;
+	case 'k': o->keyfile = arg; return 0;
+	case 'i': o->id = arg; return 0;
+	case 'm': o->sc.mgmt = arg; return 0;
+	case 'I':
+		errno = 0;
+		o->interval = strtol(arg, &end, 10);
+		if (errno || *end || o->interval < AGENT_MIN_INTERVAL ||
+		    o->interval > AGENT_MAX_INTERVAL) {
+			fprintf(stderr, "fabric-agent: --interval: want %d to "
+			    "%d ms\n", AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL);
+			return -1;
+		}
+		return 0;
+	case 'f':
+		if (parse_interfaces(&o->sc, arg) == 0)
+			return 0;
+		fprintf(stderr, "fabric-agent: --interfaces %s: bad list\n", arg);
+		return -1;
+	case 'c':
+		if (parse_capacity(&o->sc, arg) == 0)
+			return 0;
+		fprintf(stderr, "fabric-agent: --capacity %s: want "
+		    "IF=BITS_PER_SECOND\n", arg);
+		return -1;
+	}
+	return -1;
+}
+
+/* What the agent asks FRR: sessions, marks, how often. */
+static int
+parse_frr_opt(struct options *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'S':
+		o->bgp_state = 1;
+		return 0;
+	case 'F':
+		o->frr_ns = arg;
+		o->bgp_state = 1;
+		return 0;
+	case 'J':
+		return parse_uint("frr-interval", arg, 1,
+		    AGENT_MAX_FRR_INTERVAL, &o->frr_interval);
+	case 'O':
+		if (!frr_lcomm_valid(arg)) {
+			fprintf(stderr, "fabric-agent: --flowlet-community %s: "
+			    "want GLOBAL:LOCAL1:LOCAL2, each 0 to 4294967295\n",
+			    arg);
+			return -1;
+		}
+		o->lcomm = arg;
+		o->fc.learn = 1;
+		return 0;
+	}
+	return -1;
+}
+
 static int
 parse_args(int argc, char *argv[], struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "publish", required_argument, NULL, 'p' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "interval", required_argument, NULL, 'I' },
-		{ "interfaces", required_argument, NULL, 'f' },
-		{ "capacity", required_argument, NULL, 'c' },
-		{ "mgmt", required_argument, NULL, 'm' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "flowlet-prefix", required_argument, NULL, 'P' },
-		{ "flowlet-table", required_argument, NULL, 'T' },
-		{ "flowlet-pref", required_argument, NULL, 'R' },
-		{ "flowlet-nhid-base", required_argument, NULL, 'B' },
-		{ "flowlet-buckets", required_argument, NULL, 'N' },
-		{ "flowlet-idle", required_argument, NULL, 'L' },
-		{ "flowlet-unbalanced", required_argument, NULL, 'U' },
-		{ "flowlet-cleanup", no_argument, NULL, 'C' },
-		{ "bgp-state", no_argument, NULL, 'S' },
-		{ "frr-namespace", required_argument, NULL, 'F' },
-		{ "frr-interval", required_argument, NULL, 'J' },
-		{ "flowlet-community", required_argument, NULL, 'O' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char	*end;
-	int	 ch;
+	int	 ch, rc;
 
 	o->interval = AGENT_DEF_INTERVAL;
 	o->frr_interval = AGENT_DEF_FRR_INTERVAL;
 	flowlet_conf_default(&o->fc);
 	o->sc.mgmt = "eth0";
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': o->publish = optarg; break;
-		case 'k': o->keyfile = optarg; break;
-		case 'i': o->id = optarg; break;
-		case 'm': o->sc.mgmt = optarg; break;
-		case 'v': o->verbose++; break;
-		case 'h': usage(stdout); exit(0);
-		case 'I':
-			errno = 0;
-			o->interval = strtol(optarg, &end, 10);
-			if (errno || *end || o->interval < AGENT_MIN_INTERVAL ||
-			    o->interval > AGENT_MAX_INTERVAL) {
-				fprintf(stderr, "fabric-agent: --interval: "
-				    "want %d to %d ms\n", AGENT_MIN_INTERVAL,
-				    AGENT_MAX_INTERVAL);
-				return -1;
-			}
-			break;
-		case 'f':
-			if (parse_interfaces(&o->sc, optarg) == -1) {
-				fprintf(stderr, "fabric-agent: --interfaces "
-				    "%s: bad list\n", optarg);
-				return -1;
-			}
-			break;
-		case 'c':
-			if (parse_capacity(&o->sc, optarg) == -1) {
-				fprintf(stderr, "fabric-agent: --capacity %s: "
-				    "want IF=BITS_PER_SECOND\n", optarg);
-				return -1;
-			}
-			break;
-		case 'S': o->bgp_state = 1; break;
-		case 'F': o->frr_ns = optarg; o->bgp_state = 1; break;
-		case 'O':
-			if (!frr_lcomm_valid(optarg)) {
-				fprintf(stderr, "fabric-agent: --flowlet-"
-				    "community %s: want GLOBAL:LOCAL1:LOCAL2, "
-				    "each 0 to 4294967295\n", optarg);
-				return -1;
-			}
-			o->lcomm = optarg;
-			o->fc.learn = 1;
-			break;
-		case 'J':
-			if (parse_uint("frr-interval", optarg, 1,
-			    AGENT_MAX_FRR_INTERVAL, &o->frr_interval) == -1)
-				return -1;
-			break;
-		case 'P': case 'T': case 'R': case 'B': case 'N': case 'L':
-		case 'U': case 'C':
-			if (parse_flowlet_opt(o, ch, optarg) == -1)
-				return -1;
-			break;
-		default:
+		if (ch == 'v') {
+			o->verbose++;
+			continue;
+		}
+		if (ch == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (strchr("pkimIfc", ch) != NULL)
+			rc = parse_link_opt(o, ch, optarg);
+		else if (strchr("SFJO", ch) != NULL)
+			rc = parse_frr_opt(o, ch, optarg);
+		else if (strchr("PTRBNLUC", ch) != NULL)
+			rc = parse_flowlet_opt(o, ch, optarg);
+		else {
 			usage(stderr);
 			return -1;
 		}
+		if (rc == -1)
+			return -1;
 	}
 	if (o->cleanup && optind == argc)
 		return 0;
