@@ -98,6 +98,25 @@ main(int argc, char *argv[])
 	    .oper = TMSG_OPER_DOWN };
 	seed("event", &key, TMSG_VERSION);
 	m.type = TMSG_T_BGP_STATE;
+	m.nbgp = 2;
+	m.bgp[0] = (struct tmsg_bgp){ .peer = "eth1", .state =
+	    TMSG_BGP_ESTABLISHED, .remote_as = 65000, .uptime_s = 60,
+	    .pfx_rcvd = 7 };
+	m.bgp[1] = (struct tmsg_bgp){ .peer = "172.20.20.1", .state =
+	    TMSG_BGP_ACTIVE, .remote_as = 65001 };
 	seed("bgp-state", &key, TMSG_VERSION);
+	m.type = TMSG_T_FIB_ROUTES;
+	m.nroutes = 2;
+	m.routes[0] = (struct tmsg_route){ .family = 4, .len = 24,
+	    .addr = { 10, 1, 4, 0 }, .flags = TMSG_ROUTE_MIRRORED, .nnh = 2 };
+	m.routes[0].nh[0] = (struct tmsg_nh){ .family = 4,
+	    .gw = { 10, 0, 0, 1 }, .ifindex = 2, .weight = 25 };
+	m.routes[0].nh[1] = (struct tmsg_nh){ .family = 4,
+	    .gw = { 10, 0, 0, 2 }, .ifindex = 3, .weight = 75 };
+	m.routes[1] = (struct tmsg_route){ .family = 6, .len = 64,
+	    .addr = { 0x20, 0x01, 0x0d, 0xb8 }, .nnh = 1 };
+	m.routes[1].nh[0] = (struct tmsg_nh){ .family = 6,
+	    .gw = { 0xfe, 0x80, [15] = 1 }, .ifindex = 2, .weight = 1 };
+	seed("fib-routes", &key, TMSG_VERSION);
 	return 0;
 }

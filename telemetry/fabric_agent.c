@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <zmq.h>
 
+#include "flowlet.h"
+#include "frr_state.h"
 #include "ibuf.h"
 #include "log.h"
 #include "sample.h"
@@ -33,21 +36,33 @@
 #define AGENT_MIN_INTERVAL	10
 #define AGENT_MAX_INTERVAL	60000
 #define AGENT_SNDHWM		64	/* messages queued per subscriber */
+#define AGENT_DEF_FRR_INTERVAL	5	/* s: BGP states, FIB refresh */
+#define AGENT_MAX_FRR_INTERVAL	3600
 
 struct agent {
 	void		*zctx;
 	void		*pub;
 	struct sampler	*sampler;
+	struct flowlet	*flowlet;	/* NULL: no --flowlet-prefix */
 	struct tmsg_key	 key;
 	struct tmsg	*msg;		/* large: one full sample */
 	struct tmsg	*evmsg;		/* events, also sent mid-sample */
+	struct tmsg	*frrmsg;	/* bgp state, fib routes */
+	char		*frrout;	/* vtysh's output */
+	int		 bgp_state;	/* --bgp-state or --frr-namespace */
+	const char	*frr_ns;
+	const char	*lcomm;		/* --flowlet-community */
+	uint64_t	 mark_due;	/* mono ms; 0: none */
+	uint64_t	 last_mark;
+	uint64_t	 frr_interval_ms;
 	struct ibuf	*out;
 	char		 id[TMSG_AGENT_MAX + 1];
 	uint64_t	 seq;
 	uint64_t	 sent, send_errors, samples;
+	uint64_t	 next_frr;	/* mono ms */
 };
 
-static volatile sig_atomic_t	 quit;
+static volatile sig_atomic_t	 quit, hup;
 
 static void
 usage(FILE *fp)
@@ -56,6 +71,10 @@ usage(FILE *fp)
 	    "usage: fabric-agent --publish ENDPOINT --key FILE [--id NAME]\n"
 	    "           [--interval MS] [--interfaces IF,IF,...]\n"
 	    "           [--capacity IF=BPS ...] [--mgmt IF] [-v]\n"
+	    "           [--flowlet-prefix PREFIX ...] [--flowlet-OPTION ...]\n"
+	    "           [--bgp-state] [--frr-namespace NS] [--frr-interval S]\n"
+	    "       fabric-agent --flowlet-cleanup [--flowlet-table N]\n"
+	    "           [--flowlet-nhid-base N]\n"
 	    "  --publish ENDPOINT   ZeroMQ PUB endpoint to bind, e.g.\n"
 	    "                       tcp://127.0.0.1:7500 or ipc:///run/x\n"
 	    "  --key FILE           HMAC-SHA256 key (16 to 256 octets)\n"
@@ -65,14 +84,41 @@ usage(FILE *fp)
 	    "                       the management interface)\n"
 	    "  --capacity IF=BPS    capacity where the kernel knows none\n"
 	    "  --mgmt IF            management interface (default eth0)\n"
-	    "  -v                   more logging (twice: per sample)\n",
-	    AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL, AGENT_DEF_INTERVAL);
+	    "  -v                   more logging (twice: per sample)\n"
+	    "flowlet data plane (see fabric-agent(8)):\n"
+	    "  --flowlet-prefix P   mirror FRR's route for P into a resilient\n"
+	    "                       nexthop group (repeatable, up to %d)\n"
+	    "  --flowlet-table N    our routing table (default %d)\n"
+	    "  --flowlet-pref N     preference of our ip rule (default %d)\n"
+	    "  --flowlet-nhid-base N  first nexthop id of ours (default %u)\n"
+	    "  --flowlet-buckets N  buckets per group (default %d)\n"
+	    "  --flowlet-idle MS    idle timer, 10 ms steps (default %d)\n"
+	    "  --flowlet-unbalanced MS  unbalanced timer, 0: never (default %d)\n"
+	    "  --flowlet-community LC  also mirror FRR's routes that carry\n"
+	    "                       this large community (GA:L1:L2)\n"
+	    "  --flowlet-cleanup    remove what an earlier run left, and exit\n"
+	    "FRR state (TMSG types 3 and 4):\n"
+	    "  --bgp-state          report FRR's BGP sessions (vtysh)\n"
+	    "  --frr-namespace NS   FRR's -N name (implies --bgp-state)\n"
+	    "  --frr-interval S     sessions and steered routes every S s\n"
+	    "                       (default %d)\n",
+	    AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL, AGENT_DEF_INTERVAL,
+	    FLOWLET_MAX_PREFIXES, FLOWLET_DEF_TABLE, FLOWLET_DEF_PREF,
+	    FLOWLET_DEF_NHID_BASE, FLOWLET_DEF_BUCKETS, FLOWLET_DEF_IDLE_MS,
+	    FLOWLET_DEF_UNBAL_MS, AGENT_DEF_FRR_INTERVAL);
 }
 
 static void
 on_signal(int sig)
 {
 	quit = sig;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	hup = 1;
 }
 
 /* Signs and sends m; a failed send is counted, never fatal. */
@@ -110,6 +156,86 @@ on_link_event(const struct tmsg_event *e, void *arg)
 	publish(a, a->evmsg);
 }
 
+static uint8_t
+wire_family(uint8_t af)
+{
+	return af == AF_INET ? 4 : af == AF_INET6 ? 6 : 0;
+}
+
+/* A steered prefix as the kernel has it from FRR: TMSG type 4. */
+static void
+on_flowlet_change(const struct flowlet_route *r, int mirrored, void *arg)
+{
+	struct agent		*a = arg;
+	struct tmsg_route	*t = &a->frrmsg->routes[0];
+	int			 i;
+
+	a->frrmsg->type = TMSG_T_FIB_ROUTES;
+	a->frrmsg->time_ns = real_ns();
+	a->frrmsg->nroutes = 1;
+	t->family = wire_family(r->dst.family);
+	t->len = r->dst.len;
+	memcpy(t->addr, r->dst.addr, sizeof(t->addr));
+	t->flags = mirrored ? TMSG_ROUTE_MIRRORED : 0;
+	t->nnh = 0;
+	for (i = 0; i < r->n && i < TMSG_MAX_NH; i++)
+		t->nh[t->nnh++] = (struct tmsg_nh){
+		    .family = wire_family(r->nh[i].family),
+		    .ifindex = r->nh[i].oif, .weight = r->nh[i].weight };
+	for (i = 0; i < t->nnh; i++)
+		memcpy(t->nh[i].gw, r->nh[i].gw, sizeof(t->nh[i].gw));
+	publish(a, a->frrmsg);
+}
+
+/*
+ * Which prefixes the controller marks: FRR's routes carrying its large
+ * community.  Asked at start, after BGP routes in main change (at most
+ * once a second: vtysh takes tens of ms) and every --frr-interval.
+ */
+static void
+mark_from_frr(struct agent *a)
+{
+	struct flowlet_prefix	 set[FLOWLET_MAX_PREFIXES];
+	int			 n;
+
+	a->mark_due = 0;
+	a->last_mark = mono_ms();
+	n = frr_lcomm_poll(a->frr_ns, a->lcomm, a->frrout, FRR_OUT_MAX, set,
+	    FLOWLET_MAX_PREFIXES);
+	if (n >= 0)
+		flowlet_mark(a->flowlet, set, n);
+}
+
+static void
+mark_schedule(struct agent *a)
+{
+	uint64_t	 at = a->last_mark + 1000, now = mono_ms();
+
+	if (a->lcomm == NULL)
+		return;
+	if (at < now)
+		at = now;
+	if (a->mark_due == 0 || at < a->mark_due)
+		a->mark_due = at;
+}
+
+/* Every few seconds: FRR's sessions, and all steered routes again. */
+static void
+frr_report(struct agent *a)
+{
+	if (a->lcomm != NULL)
+		mark_from_frr(a);
+	if (a->bgp_state) {
+		a->frrmsg->type = TMSG_T_BGP_STATE;
+		a->frrmsg->time_ns = real_ns();
+		if (frr_bgp_poll(a->frr_ns, a->frrout, FRR_OUT_MAX,
+		    a->frrmsg) == 0)
+			publish(a, a->frrmsg);
+	}
+	if (a->flowlet != NULL)
+		flowlet_report_all(a->flowlet);
+}
+
 static void
 log_sample(struct agent *a, const struct tmsg *m)
 {
@@ -144,15 +270,36 @@ sample_once(struct agent *a)
 	publish(a, a->msg);
 }
 
+/* The poll timeout: the next sample, or a flowlet retry if sooner. */
+static long
+next_timeout(struct agent *a, uint64_t next)
+{
+	uint64_t	 now = mono_ms();
+	long		 timeout, ft;
+
+	if (next > a->next_frr)
+		next = a->next_frr;
+	if (a->mark_due != 0 && next > a->mark_due)
+		next = a->mark_due;
+	timeout = next > now ? (long)(next - now) : 0;
+	if (a->flowlet != NULL && (ft = flowlet_timeout(a->flowlet)) >= 0 &&
+	    ft < timeout)
+		timeout = ft;
+	return timeout;
+}
+
 static int
 run(struct agent *a, uint64_t interval)
 {
-	zmq_pollitem_t	 items[1];
+	zmq_pollitem_t	 items[2];
 	uint64_t	 next = mono_ms(), now;
-	long		 timeout;
+	int		 nitems = 1;
 
 	items[0] = (zmq_pollitem_t){ .fd = sampler_event_fd(a->sampler),
 	    .events = ZMQ_POLLIN };
+	if (a->flowlet != NULL)
+		items[nitems++] = (zmq_pollitem_t){ .fd =
+		    flowlet_event_fd(a->flowlet), .events = ZMQ_POLLIN };
 	while (!quit) {
 		now = mono_ms();
 		if (now >= next) {
@@ -162,10 +309,15 @@ run(struct agent *a, uint64_t interval)
 			if (next <= now)
 				next = now + interval;
 		}
-		timeout = (long)(next - mono_ms());
-		if (timeout < 0)
-			timeout = 0;
-		if (zmq_poll(items, 1, timeout) == -1) {
+		if (hup) {	/* ask FRR now: marks, sessions, routes */
+			hup = 0;
+			a->next_frr = now;
+		}
+		if (now >= a->next_frr) {
+			frr_report(a);
+			a->next_frr = mono_ms() + a->frr_interval_ms;
+		}
+		if (zmq_poll(items, nitems, next_timeout(a, next)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warnx("zmq_poll: %s", zmq_strerror(errno));
@@ -174,6 +326,15 @@ run(struct agent *a, uint64_t interval)
 		if ((items[0].revents & ZMQ_POLLIN) &&
 		    sampler_events(a->sampler) == -1)
 			return -1;
+		if (a->flowlet != NULL) {
+			if (items[1].revents & ZMQ_POLLIN)
+				flowlet_events(a->flowlet);
+			flowlet_tick(a->flowlet);
+			if (flowlet_bgp_changed(a->flowlet))
+				mark_schedule(a);
+			if (a->mark_due != 0 && mono_ms() >= a->mark_due)
+				mark_from_frr(a);
+		}
 	}
 	return 0;
 }
@@ -222,69 +383,230 @@ parse_interfaces(struct sample_conf *c, const char *arg)
 
 struct options {
 	struct sample_conf	 sc;
+	struct flowlet_conf	 fc;
 	const char		*publish, *keyfile, *id;
 	long			 interval;
 	int			 verbose;
+	int			 cleanup;	/* --flowlet-cleanup */
+	int			 bgp_state;
+	const char		*frr_ns;
+	const char		*lcomm;
+	uint32_t		 frr_interval;	/* s */
 };
+
+/* An unsigned option in [min, max]; the message names the option. */
+static int
+parse_uint(const char *opt, const char *arg, unsigned long long min,
+    unsigned long long max, uint32_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno != 0 || *end != '\0' || end == arg || arg[0] == '-' ||
+	    v < min || v > max) {
+		fprintf(stderr, "fabric-agent: --%s %s: want an integer from "
+		    "%llu to %llu\n", opt, arg, min, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_flowlet_prefix(struct flowlet_conf *fc, const char *arg)
+{
+	struct flowlet_prefix	*p;
+	int			 i;
+
+	if (fc->nprefixes >= FLOWLET_MAX_PREFIXES) {
+		fprintf(stderr, "fabric-agent: --flowlet-prefix %s: more than "
+		    "%d prefixes\n", arg, FLOWLET_MAX_PREFIXES);
+		return -1;
+	}
+	p = &fc->prefixes[fc->nprefixes];
+	if (flowlet_prefix_parse(arg, p) == -1) {
+		fprintf(stderr, "fabric-agent: --flowlet-prefix %s: want "
+		    "ADDRESS/LENGTH, IPv4 or IPv6, no host bits set\n", arg);
+		return -1;
+	}
+	for (i = 0; i < fc->nprefixes; i++)
+		if (flowlet_prefix_eq(&fc->prefixes[i], p)) {
+			fprintf(stderr, "fabric-agent: --flowlet-prefix %s: "
+			    "given twice\n", arg);
+			return -1;
+		}
+	fc->nprefixes++;
+	return 0;
+}
+
+/* The options that only the flowlet data plane takes (long only). */
+static int
+parse_flowlet_opt(struct options *o, int ch, const char *arg)
+{
+	struct flowlet_conf	*fc = &o->fc;
+	uint32_t		 v;
+
+	switch (ch) {
+	case 'P':
+		return parse_flowlet_prefix(fc, arg);
+	case 'T':
+		if (parse_uint("flowlet-table", arg, 1, UINT32_MAX,
+		    &fc->table) == -1)
+			return -1;
+		if (fc->table >= 253 && fc->table <= 255) {
+			fprintf(stderr, "fabric-agent: --flowlet-table %s: the "
+			    "kernel's default, main or local table\n", arg);
+			return -1;
+		}
+		return 0;
+	case 'R':
+		return parse_uint("flowlet-pref", arg, 1, 32765, &fc->pref);
+	case 'B':
+		return parse_uint("flowlet-nhid-base", arg, 1,
+		    UINT32_MAX - FLOWLET_NHID_SPAN, &fc->nhid_base);
+	case 'N':
+		if (parse_uint("flowlet-buckets", arg, 2, 32768, &v) == -1)
+			return -1;
+		fc->buckets = (uint16_t)v;
+		return 0;
+	case 'L':
+		return parse_uint("flowlet-idle", arg, 10, FLOWLET_MAX_TIMER_MS,
+		    &fc->idle_ms);
+	case 'U':
+		return parse_uint("flowlet-unbalanced", arg, 0,
+		    FLOWLET_MAX_TIMER_MS, &fc->unbalanced_ms);
+	case 'C':
+		o->cleanup = 1;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct option longopts[] = {
+	{ "publish", required_argument, NULL, 'p' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "id", required_argument, NULL, 'i' },
+	{ "interval", required_argument, NULL, 'I' },
+	{ "interfaces", required_argument, NULL, 'f' },
+	{ "capacity", required_argument, NULL, 'c' },
+	{ "mgmt", required_argument, NULL, 'm' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "flowlet-prefix", required_argument, NULL, 'P' },
+	{ "flowlet-table", required_argument, NULL, 'T' },
+	{ "flowlet-pref", required_argument, NULL, 'R' },
+	{ "flowlet-nhid-base", required_argument, NULL, 'B' },
+	{ "flowlet-buckets", required_argument, NULL, 'N' },
+	{ "flowlet-idle", required_argument, NULL, 'L' },
+	{ "flowlet-unbalanced", required_argument, NULL, 'U' },
+	{ "flowlet-cleanup", no_argument, NULL, 'C' },
+	{ "flowlet-community", required_argument, NULL, 'O' },
+	{ "bgp-state", no_argument, NULL, 'S' },
+	{ "frr-namespace", required_argument, NULL, 'F' },
+	{ "frr-interval", required_argument, NULL, 'J' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The sampler's and the transport's options. */
+static int
+parse_link_opt(struct options *o, int ch, const char *arg)
+{
+	char	*end;
+
+	switch (ch) {
+	case 'p': o->publish = arg; return 0;
+	case 'k': o->keyfile = arg; return 0;
+	case 'i': o->id = arg; return 0;
+	case 'm': o->sc.mgmt = arg; return 0;
+	case 'I':
+		errno = 0;
+		o->interval = strtol(arg, &end, 10);
+		if (errno || *end || o->interval < AGENT_MIN_INTERVAL ||
+		    o->interval > AGENT_MAX_INTERVAL) {
+			fprintf(stderr, "fabric-agent: --interval: want %d to "
+			    "%d ms\n", AGENT_MIN_INTERVAL, AGENT_MAX_INTERVAL);
+			return -1;
+		}
+		return 0;
+	case 'f':
+		if (parse_interfaces(&o->sc, arg) == 0)
+			return 0;
+		fprintf(stderr, "fabric-agent: --interfaces %s: bad list\n", arg);
+		return -1;
+	case 'c':
+		if (parse_capacity(&o->sc, arg) == 0)
+			return 0;
+		fprintf(stderr, "fabric-agent: --capacity %s: want "
+		    "IF=BITS_PER_SECOND\n", arg);
+		return -1;
+	}
+	return -1;
+}
+
+/* What the agent asks FRR: sessions, marks, how often. */
+static int
+parse_frr_opt(struct options *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'S':
+		o->bgp_state = 1;
+		return 0;
+	case 'F':
+		o->frr_ns = arg;
+		o->bgp_state = 1;
+		return 0;
+	case 'J':
+		return parse_uint("frr-interval", arg, 1,
+		    AGENT_MAX_FRR_INTERVAL, &o->frr_interval);
+	case 'O':
+		if (!frr_lcomm_valid(arg)) {
+			fprintf(stderr, "fabric-agent: --flowlet-community %s: "
+			    "want GLOBAL:LOCAL1:LOCAL2, each 0 to 4294967295\n",
+			    arg);
+			return -1;
+		}
+		o->lcomm = arg;
+		o->fc.learn = 1;
+		return 0;
+	}
+	return -1;
+}
 
 static int
 parse_args(int argc, char *argv[], struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "publish", required_argument, NULL, 'p' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "interval", required_argument, NULL, 'I' },
-		{ "interfaces", required_argument, NULL, 'f' },
-		{ "capacity", required_argument, NULL, 'c' },
-		{ "mgmt", required_argument, NULL, 'm' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char	*end;
-	int	 ch;
+	int	 ch, rc;
 
 	o->interval = AGENT_DEF_INTERVAL;
+	o->frr_interval = AGENT_DEF_FRR_INTERVAL;
+	flowlet_conf_default(&o->fc);
 	o->sc.mgmt = "eth0";
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': o->publish = optarg; break;
-		case 'k': o->keyfile = optarg; break;
-		case 'i': o->id = optarg; break;
-		case 'm': o->sc.mgmt = optarg; break;
-		case 'v': o->verbose++; break;
-		case 'h': usage(stdout); exit(0);
-		case 'I':
-			errno = 0;
-			o->interval = strtol(optarg, &end, 10);
-			if (errno || *end || o->interval < AGENT_MIN_INTERVAL ||
-			    o->interval > AGENT_MAX_INTERVAL) {
-				fprintf(stderr, "fabric-agent: --interval: "
-				    "want %d to %d ms\n", AGENT_MIN_INTERVAL,
-				    AGENT_MAX_INTERVAL);
-				return -1;
-			}
-			break;
-		case 'f':
-			if (parse_interfaces(&o->sc, optarg) == -1) {
-				fprintf(stderr, "fabric-agent: --interfaces "
-				    "%s: bad list\n", optarg);
-				return -1;
-			}
-			break;
-		case 'c':
-			if (parse_capacity(&o->sc, optarg) == -1) {
-				fprintf(stderr, "fabric-agent: --capacity %s: "
-				    "want IF=BITS_PER_SECOND\n", optarg);
-				return -1;
-			}
-			break;
-		default:
+		if (ch == 'v') {
+			o->verbose++;
+			continue;
+		}
+		if (ch == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (strchr("pkimIfc", ch) != NULL)
+			rc = parse_link_opt(o, ch, optarg);
+		else if (strchr("SFJO", ch) != NULL)
+			rc = parse_frr_opt(o, ch, optarg);
+		else if (strchr("PTRBNLUC", ch) != NULL)
+			rc = parse_flowlet_opt(o, ch, optarg);
+		else {
 			usage(stderr);
 			return -1;
 		}
+		if (rc == -1)
+			return -1;
 	}
+	if (o->cleanup && optind == argc)
+		return 0;
 	if (optind != argc || o->publish == NULL || o->keyfile == NULL) {
 		usage(stderr);
 		return -1;
@@ -350,17 +672,32 @@ agent_init(struct agent *a, struct options *o)
 		log_warn("calloc");
 		return -1;
 	}
+	a->bgp_state = o->bgp_state;
+	a->frr_ns = o->frr_ns;
+	a->lcomm = o->lcomm;
+	a->frr_interval_ms = (uint64_t)o->frr_interval * 1000;
+	if ((a->frrmsg = calloc(1, sizeof(*a->frrmsg))) == NULL ||
+	    ((a->bgp_state || a->lcomm) &&
+	    (a->frrout = malloc(FRR_OUT_MAX)) == NULL)) {
+		log_warn("calloc");
+		return -1;
+	}
 	a->seq = real_ns();
 	if (agent_zmq(a, o->publish) == -1)
 		return -1;
 	if ((a->sampler = sampler_open(&o->sc, on_link_event, a)) == NULL)
 		return -1;
+	if ((o->fc.nprefixes > 0 || o->lcomm != NULL) &&
+	    (a->flowlet = flowlet_open(&o->fc, on_flowlet_change, a)) == NULL)
+		return -1;
+	mark_schedule(a);
 	return 0;
 }
 
 static void
 agent_free(struct agent *a)
 {
+	flowlet_close(a->flowlet);
 	sampler_close(a->sampler);
 	if (a->pub != NULL)
 		zmq_close(a->pub);
@@ -369,6 +706,8 @@ agent_free(struct agent *a)
 	ibuf_free(a->out);
 	free(a->msg);
 	free(a->evmsg);
+	free(a->frrmsg);
+	free(a->frrout);
 	explicit_bzero(&a->key, sizeof(a->key));
 }
 
@@ -385,9 +724,19 @@ main(int argc, char *argv[])
 	log_init(LOG_TO_STDERR, LOG_DAEMON);
 	log_setverbose(o.verbose);
 	log_procinit("fabric-agent");
+	if (o.cleanup) {
+		if ((rc = flowlet_cleanup(&o.fc)) < 0) {
+			log_warnx("flowlet clean-up failed");
+			return 1;
+		}
+		log_info("flowlet: removed %d objects", rc);
+		return 0;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (agent_init(&a, &o) == 0) {
 		log_info("%s publishing on %s every %ld ms", a.id, o.publish,

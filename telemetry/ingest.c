@@ -41,6 +41,7 @@ void
 ingest_free(struct ingest *in)
 {
 	tmsg_rx_free(&in->rx);
+	ingest_frr_free(in);
 	free(in->links);
 	free(in->slots);
 	in->links = NULL;
@@ -220,6 +221,10 @@ ingest_feed(struct ingest *in, const uint8_t *data, size_t len,
 		break;
 	case TMSG_T_LINK_EVENT:
 		link_event(in, m->agent, &m->event, now_ms);
+		break;
+	case TMSG_T_BGP_STATE:
+	case TMSG_T_FIB_ROUTES:
+		ingest_frr_apply(in, m, now_ms);
 		break;
 	default:
 		break;

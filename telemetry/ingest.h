@@ -45,6 +45,20 @@ struct ingest_link {
 	uint64_t	 resets;	/* counters went backwards */
 };
 
+#define INGEST_MAX_ROUTES	4096	/* FIB routes kept per agent */
+
+/* What one agent last said of FRR: its sessions, its steered routes. */
+struct ingest_frr {
+	char		 agent[TMSG_AGENT_MAX + 1];
+	struct tmsg_bgp	 bgp[TMSG_MAX_BGP];	/* the latest snapshot */
+	uint16_t	 nbgp;
+	uint64_t	 bgp_ms;		/* our clock; 0: none yet */
+	struct tmsg_route *routes;		/* sorted by nothing: few */
+	size_t		 nroutes, cap;
+	uint64_t	 routes_ms;
+	uint64_t	 dropped_routes;	/* table full */
+};
+
 struct ingest {
 	struct ingest_conf	 conf;
 	struct tmsg_rx		 rx;
@@ -53,6 +67,9 @@ struct ingest {
 	uint32_t		*slots;	/* link index + 1, 0 empty */
 	uint64_t		 link_events;
 	uint64_t		 dropped_links;	/* table full */
+	struct ingest_frr	*frr;		/* per agent, ingest_frr.c */
+	size_t			 nfrr, frrcap;
+	uint64_t		 bgp_states, fib_routes;	/* messages */
 };
 
 /* ingest.c */
@@ -66,5 +83,13 @@ struct ingest_link	*ingest_find(struct ingest *, const char *,
 			    const char *);
 int			 ingest_is_stale(const struct ingest *,
 			    const struct ingest_link *, uint64_t);
+
+/* ingest_frr.c */
+void			 ingest_frr_apply(struct ingest *, const struct tmsg *,
+			    uint64_t);
+void			 ingest_frr_free(struct ingest *);
+const struct ingest_frr	*ingest_frr_find(const struct ingest *, const char *);
+const struct tmsg_route	*ingest_frr_route(const struct ingest_frr *, uint8_t,
+			    uint8_t, const uint8_t *);
 
 #endif /* FABRIC_INGEST_H */

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -112,6 +113,101 @@ print_sample(struct dump *d, const struct tmsg *m, uint64_t now,
 }
 
 static void
+print_bgp(struct dump *d, const struct tmsg *m, json_object *o)
+{
+	const struct tmsg_bgp	*p;
+	json_object		*arr = json_object_new_array(), *j;
+	uint16_t		 i;
+
+	for (i = 0; i < m->nbgp; i++) {
+		p = &m->bgp[i];
+		j = json_object_new_object();
+		json_object_object_add(j, "peer",
+		    json_object_new_string(p->peer));
+		json_object_object_add(j, "state",
+		    json_object_new_string(tmsg_bgp_state_str(p->state)));
+		json_object_object_add(j, "remote_as",
+		    json_object_new_int64(p->remote_as));
+		json_object_object_add(j, "uptime_s",
+		    json_object_new_int64(p->uptime_s));
+		json_object_object_add(j, "pfx_rcvd",
+		    json_object_new_int64(p->pfx_rcvd));
+		json_object_array_add(arr, j);
+		if (!d->json)
+			printf("%s bgp %s AS%u %s %us pfx %u\n", m->agent,
+			    p->peer, p->remote_as,
+			    tmsg_bgp_state_str(p->state), p->uptime_s,
+			    p->pfx_rcvd);
+	}
+	json_object_object_add(o, "peers", arr);
+	emit(d, o);
+}
+
+static const char *
+addr_str(uint8_t family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (family == 0)
+		return "";
+	if (inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf,
+	    len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static json_object *
+route_json(const struct tmsg_route *r, char *text, size_t textlen)
+{
+	json_object	*o = json_object_new_object(), *arr, *j;
+	char		 a[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 5];
+	size_t		 off;
+	uint8_t		 i;
+
+	snprintf(pfx, sizeof(pfx), "%s/%u", addr_str(r->family, r->addr, a,
+	    sizeof(a)), r->len);
+	json_object_object_add(o, "prefix", json_object_new_string(pfx));
+	json_object_object_add(o, "mirrored", json_object_new_boolean(
+	    (r->flags & TMSG_ROUTE_MIRRORED) != 0));
+	off = (size_t)snprintf(text, textlen, "%s%s", pfx,
+	    r->flags & TMSG_ROUTE_MIRRORED ? " (mirrored)" : "");
+	arr = json_object_new_array();
+	for (i = 0; i < r->nnh; i++) {
+		j = json_object_new_object();
+		addr_str(r->nh[i].family, r->nh[i].gw, a, sizeof(a));
+		json_object_object_add(j, "gateway",
+		    json_object_new_string(a));
+		json_object_object_add(j, "ifindex",
+		    json_object_new_int64(r->nh[i].ifindex));
+		json_object_object_add(j, "weight",
+		    json_object_new_int(r->nh[i].weight));
+		json_object_array_add(arr, j);
+		if (off < textlen)
+			off += (size_t)snprintf(text + off, textlen - off,
+			    " via %s if %u weight %u", a, r->nh[i].ifindex,
+			    r->nh[i].weight);
+	}
+	json_object_object_add(o, "nexthops", arr);
+	return o;
+}
+
+static void
+print_routes(struct dump *d, const struct tmsg *m, json_object *o)
+{
+	json_object	*arr = json_object_new_array();
+	char		 text[4096];
+	uint16_t	 i;
+
+	for (i = 0; i < m->nroutes; i++) {
+		json_object_array_add(arr, route_json(&m->routes[i], text,
+		    sizeof(text)));
+		if (!d->json)
+			printf("%s fib %s%s\n", m->agent, text,
+			    m->routes[i].nnh == 0 ? " gone" : "");
+	}
+	json_object_object_add(o, "routes", arr);
+	emit(d, o);
+}
+
+static void
 handle(struct dump *d, const uint8_t *data, size_t len)
 {
 	uint64_t	 now = mono_ms(), rx_ns = real_ns();
@@ -151,6 +247,10 @@ handle(struct dump *d, const uint8_t *data, size_t len)
 		emit(d, o);
 	} else if (d->msg->type == TMSG_T_LINK_SAMPLE)
 		print_sample(d, d->msg, now, o);
+	else if (d->msg->type == TMSG_T_BGP_STATE)
+		print_bgp(d, d->msg, o);
+	else if (d->msg->type == TMSG_T_FIB_ROUTES)
+		print_routes(d, d->msg, o);
 	else
 		emit(d, o);
 }
@@ -173,6 +273,10 @@ print_counters(struct dump *d)
 	    json_object_new_uint64(restarts));
 	json_object_object_add(o, "accepted",
 	    json_object_new_uint64(d->in.rx.accepted));
+	json_object_object_add(o, "bgp_states",
+	    json_object_new_uint64(d->in.bgp_states));
+	json_object_object_add(o, "fib_routes",
+	    json_object_new_uint64(d->in.fib_routes));
 	for (e = 1; e < TMSG_E_MAX; e++) {
 		json_object_object_add(o, tmsg_err_str(e),
 		    json_object_new_uint64(d->in.rx.errors[e]));

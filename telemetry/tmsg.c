@@ -145,7 +145,9 @@ write_body(struct ibuf *b, const struct tmsg *m)
 			return -1;
 		return 0;
 	case TMSG_T_BGP_STATE:
-		return ibuf_add_n16(b, 0);
+		return tmsg_write_bgp_state(b, m);
+	case TMSG_T_FIB_ROUTES:
+		return tmsg_write_fib_routes(b, m);
 	default:
 		errno = EINVAL;
 		return -1;
@@ -250,22 +252,6 @@ read_sample(struct ibuf *body, struct tmsg *m)
 }
 
 static int
-read_bgp_state(struct ibuf *body, struct tmsg *m)
-{
-	struct ibuf	 rec;
-	uint16_t	 n, len, i;
-
-	if (ibuf_get_n16(body, &n) == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (ibuf_get_n16(body, &len) == -1 ||
-		    ibuf_get_ibuf(body, len, &rec) == -1)
-			return -1;
-	m->nbgp = n;
-	return 0;
-}
-
-static int
 read_body(struct ibuf *body, struct tmsg *m)
 {
 	int	 rc;
@@ -281,7 +267,10 @@ read_body(struct ibuf *body, struct tmsg *m)
 		    m->event.oper > TMSG_OPER_UP) ? -1 : 0;
 		break;
 	case TMSG_T_BGP_STATE:
-		rc = read_bgp_state(body, m);
+		rc = tmsg_read_bgp_state(body, m);
+		break;
+	case TMSG_T_FIB_ROUTES:
+		rc = tmsg_read_fib_routes(body, m);
 		break;
 	default:
 		return -1;
@@ -352,6 +341,7 @@ tmsg_parse(const uint8_t *data, size_t len, const struct tmsg_key *key,
 	memset(m, 0, offsetof(struct tmsg, links));
 	m->event = (struct tmsg_event){ 0 };
 	m->nbgp = 0;
+	m->nroutes = 0;
 	if (ibuf_truncate(&b, len - TMSG_MAC_LEN) == -1 ||
 	    ibuf_get_n8(&b, &m->version) == -1 ||
 	    ibuf_get_n8(&b, &m->type) == -1 ||
@@ -495,6 +485,8 @@ tmsg_type_str(uint8_t type)
 		return "link-event";
 	case TMSG_T_BGP_STATE:
 		return "bgp-state";
+	case TMSG_T_FIB_ROUTES:
+		return "fib-routes";
 	default:
 		return "unknown";
 	}

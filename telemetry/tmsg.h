@@ -23,7 +23,8 @@
 #define TMSG_VERSION		1
 #define TMSG_T_LINK_SAMPLE	1
 #define TMSG_T_LINK_EVENT	2
-#define TMSG_T_BGP_STATE	3	/* placeholder: records are skipped */
+#define TMSG_T_BGP_STATE	3	/* FRR's BGP sessions (tmsg_frr.c) */
+#define TMSG_T_FIB_ROUTES	4	/* steered prefixes in the kernel FIB */
 
 #define TMSG_MAC_LEN		32	/* HMAC-SHA256 */
 #define TMSG_FIXED_HDR		24	/* up to the agent id length octet */
@@ -47,6 +48,50 @@
 
 #define TMSG_OPER_DOWN		0
 #define TMSG_OPER_UP		1
+
+/* BGP state records (type 3): one per session, as FRR reports it. */
+#define TMSG_PEER_MAX		63	/* peer name octets: address or ifname */
+#define TMSG_MAX_BGP		128	/* sessions in one message */
+#define TMSG_BGP_REC_MIN	15	/* a record with a 1-octet name */
+#define TMSG_BGP_UNKNOWN	0
+#define TMSG_BGP_IDLE		1	/* RFC 4271 8.2.2 */
+#define TMSG_BGP_CONNECT	2
+#define TMSG_BGP_ACTIVE		3
+#define TMSG_BGP_OPENSENT	4
+#define TMSG_BGP_OPENCONFIRM	5
+#define TMSG_BGP_ESTABLISHED	6
+#define TMSG_BGP_STATE_MAX	TMSG_BGP_ESTABLISHED
+
+/* FIB route records (type 4): a prefix and its next-hops and weights. */
+#define TMSG_MAX_ROUTES		16	/* routes in one message */
+#define TMSG_MAX_NH		63	/* next-hops of one route */
+#define TMSG_ROUTE_REC_MIN	8	/* an IPv4 prefix, no next-hop */
+#define TMSG_ROUTE_MIRRORED	0x01	/* in the agent's resilient group */
+#define TMSG_ROUTE_FLAGS	TMSG_ROUTE_MIRRORED
+
+struct tmsg_bgp {
+	char		 peer[TMSG_PEER_MAX + 1];
+	uint8_t		 state;		/* TMSG_BGP_* */
+	uint32_t	 remote_as;
+	uint32_t	 uptime_s;	/* in this state; 0 if not up */
+	uint32_t	 pfx_rcvd;
+};
+
+struct tmsg_nh {
+	uint8_t		 family;	/* 0 (none), 4 or 6 */
+	uint8_t		 gw[16];
+	uint32_t	 ifindex;
+	uint16_t	 weight;
+};
+
+struct tmsg_route {
+	uint8_t		 family;	/* 4 or 6 */
+	uint8_t		 len;
+	uint8_t		 addr[16];
+	uint8_t		 flags;		/* TMSG_ROUTE_* */
+	uint8_t		 nnh;		/* 0: no route in the FIB */
+	struct tmsg_nh	 nh[TMSG_MAX_NH];
+};
 
 struct tmsg_link {
 	uint32_t	 ifindex;
@@ -77,7 +122,10 @@ struct tmsg {
 	uint16_t	 nlinks;	/* link sample */
 	struct tmsg_link links[TMSG_MAX_LINKS];
 	struct tmsg_event event;	/* link event */
-	uint16_t	 nbgp;		/* bgp state: records seen */
+	uint16_t	 nbgp;		/* bgp state */
+	struct tmsg_bgp	 bgp[TMSG_MAX_BGP];
+	uint16_t	 nroutes;	/* fib routes */
+	struct tmsg_route routes[TMSG_MAX_ROUTES];
 };
 
 struct tmsg_key {
@@ -128,5 +176,13 @@ enum tmsg_err	 tmsg_rx_decode(struct tmsg_rx *, const uint8_t *, size_t,
 		    struct tmsg *);
 const char	*tmsg_err_str(enum tmsg_err);
 const char	*tmsg_type_str(uint8_t);
+
+/* tmsg_frr.c: the bodies of types 3 and 4 */
+int		 tmsg_write_bgp_state(struct ibuf *, const struct tmsg *);
+int		 tmsg_read_bgp_state(struct ibuf *, struct tmsg *);
+int		 tmsg_write_fib_routes(struct ibuf *, const struct tmsg *);
+int		 tmsg_read_fib_routes(struct ibuf *, struct tmsg *);
+const char	*tmsg_bgp_state_str(uint8_t);
+uint8_t		 tmsg_bgp_state_from_str(const char *);
 
 #endif /* FABRIC_TMSG_H */
