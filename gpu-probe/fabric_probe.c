@@ -338,10 +338,11 @@ loop(struct fp *fp, struct pollset *ps)
 		return -1;
 	while (!quit) {
 		now = mono_us();
-		timers(fp, b, now);
+		/* before timers(): the final report then covers the rest */
 		if (count_done(fp) || (fp->conf.duration_us > 0 &&
 		    now >= fp->start_us + fp->conf.duration_us))
 			break;
+		timers(fp, b, now);
 		ps_fill(fp, ps);
 		wake = next_wake(fp);
 		now = mono_us();

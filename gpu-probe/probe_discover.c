@@ -116,7 +116,7 @@ path_free(struct fp_path *p)
 	free(p);
 }
 
-/* Keeps the paths whose hops were found again, drops the others. */
+/* Keeps the paths whose hops were found again, and the failed ones. */
 static void
 disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
     size_t n, int *kept)
@@ -129,6 +129,14 @@ disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
 				break;
 		if (j < n) {
 			kept[j] = 1;
+			t->paths[w++] = t->paths[i];
+			continue;
+		}
+		/*
+		 * A failed path cannot be found again (its probes die): it
+		 * stays, failed, until it recovers or the next re-map.
+		 */
+		if (t->paths[i]->st.failed) {
 			t->paths[w++] = t->paths[i];
 			continue;
 		}
@@ -169,8 +177,14 @@ disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
 	int			 kept[FP_MAX_PATHS] = { 0 };
 	size_t			 n, added, complete = 0, k;
 
-	for (k = 0; k < t->disc.ncands; k++)
+	for (k = 0; k < t->disc.ncands; k++) {
 		complete += disc_complete(&t->disc.cands[k]);
+		log_debug("discovery %s: port %u: reached at TTL %u, hops "
+		    "1-3 %x %x %x%s", t->name, t->disc.cands[k].sport,
+		    t->disc.cands[k].reached, t->disc.cands[k].hop[1],
+		    t->disc.cands[k].hop[2], t->disc.cands[k].hop[3],
+		    t->disc.cands[k].bad ? " (unstable)" : "");
+	}
 	n = disc_group(t->disc.cands, t->disc.ncands, np, FP_MAX_PATHS);
 	disc_prune(fp, t, np, n, kept);
 	added = disc_adopt(fp, t, np, n, kept, now);
@@ -214,7 +228,9 @@ quoted_ttl(struct fp *fp, const uint8_t *buf, size_t len, uint16_t sport)
 	struct probe_pkt	 p;
 
 	ibuf_from_buffer(&in, buf, len);
-	if (probe_parse(&in, &p, NULL) != PROBE_OK || p.seed != fp->seed ||
+	/* a corrupted payload still names the probe: the header is whole */
+	if (probe_err_malformed(probe_parse(&in, &p, NULL)) ||
+	    p.seed != fp->seed ||
 	    !(p.flags & PROBE_F_DISCOVER) || p.src_port != sport)
 		return 0;
 	return DISC_TTL(p.seq);

@@ -43,6 +43,18 @@ net_socket(const struct sockaddr_in *bind_to, int flags)
 	return fd;
 }
 
+/*
+ * An ICMP error that the kernel also left in sk_err (IP_RECVERR sets it):
+ * the next send or receive returns it once, instead of doing its job.
+ * The error itself is read from the error queue; the call is retried.
+ */
+static int
+soft_error(int e)
+{
+	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ||
+	    e == EHOSTDOWN || e == EPROTO || e == EMSGSIZE;
+}
+
 /* Sends one datagram; ttl > 0 sets the IP TTL first.  0 or -1. */
 int
 net_send(int fd, const void *buf, size_t len, const struct sockaddr_in *to,
@@ -52,7 +64,10 @@ net_send(int fd, const void *buf, size_t len, const struct sockaddr_in *to,
 	    setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1)
 		return -1;
 	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
-	    sizeof(*to)) == -1)
+	    sizeof(*to)) != -1)
+		return 0;
+	if (!soft_error(errno) || sendto(fd, buf, len, 0,
+	    (const struct sockaddr *)to, sizeof(*to)) == -1)
 		return -1;
 	return 0;
 }
@@ -61,13 +76,18 @@ net_send(int fd, const void *buf, size_t len, const struct sockaddr_in *to,
 ssize_t
 net_recv(int fd, void *buf, size_t len, struct sockaddr_in *from)
 {
-	socklen_t	 fl = sizeof(*from);
+	socklen_t	 fl;
 	ssize_t		 n;
+	int		 tries = 0;
 
-	n = recvfrom(fd, buf, len, MSG_TRUNC, (struct sockaddr *)from, &fl);
+	do {
+		fl = sizeof(*from);
+		n = recvfrom(fd, buf, len, MSG_TRUNC, (struct sockaddr *)from,
+		    &fl);
+	} while (n == -1 && soft_error(errno) && ++tries < 4);
 	if (n == -1)
 		return (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ECONNREFUSED || errno == EHOSTUNREACH) ? 0 : -1;
+		    soft_error(errno)) ? 0 : -1;
 	if (fl != sizeof(*from) || from->sin_family != AF_INET)
 		return 0;
 	if ((size_t)n > len)	/* longer than any probe: truncated */
