@@ -53,7 +53,8 @@ cleanup() {
 	[ -f "$topo" ] && "$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 mkdir "$tmp/lab"
 cp -r "$EXAMPLES/pod-2s4l-unnumbered/." "$tmp/lab/"
