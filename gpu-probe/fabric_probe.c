@@ -398,7 +398,8 @@ usage(FILE *fp)
 	    "  --key FILE           HMAC-SHA256 key (as fabric-agent's)\n"
 	    "  --id NAME            reporter id (default: the host name)\n"
 	    "  --backend udp|verbs  (default udp)\n"
-	    "  -v                   more logging\n",
+	    "  -v                   more logging\n"
+	    "  -h, --help           this text\n",
 	    PROBE_PAYLOAD_MAX, DISC_MAX_TTL);
 }
 
@@ -609,9 +610,13 @@ check_conf(struct fp *fp)
 	size_t		 i;
 
 	if (strcmp(c->backend, "verbs") == 0) {
-		fprintf(stderr, "fabric-probe: --backend verbs: this build has "
-		    "no libibverbs (no RDMA device here either); use "
-		    "--backend udp\n");
+		if (verbs_check(err, sizeof(err)) == -1)
+			fprintf(stderr, "fabric-probe: --backend verbs: %s\n",
+			    err);
+		else
+			fprintf(stderr, "fabric-probe: --backend verbs: RDMA "
+			    "device %s found, but this version has no verbs "
+			    "data path yet; use --backend udp\n", err);
 		return -1;
 	}
 	if (strcmp(c->backend, "udp") != 0) {

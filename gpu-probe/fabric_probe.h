@@ -131,6 +131,9 @@ void		 disc_tick(struct fp *, struct fp_target *, uint64_t);
 void		 disc_read(struct fp *, struct fp_target *, size_t, uint64_t);
 void		 disc_close(struct fp_target *);
 
+/* probe_verbs.c */
+int		 verbs_check(char *, size_t);
+
 /* probe_out.c */
 int		 out_open(struct fp *);
 void		 out_close(struct fp *);
