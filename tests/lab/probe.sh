@@ -19,7 +19,10 @@
 #   (e) the reports arrive signed and are accepted; under the wrong key
 #       every one is rejected (bad-mac)
 #   (f) SIGHUP re-maps: the same paths, the same ids; SIGTERM: exit 0
-#   (g) nothing of the lab is left behind
+#   (g) the same discovery and black-hole checks on a copy of
+#       examples/pod-4s8l-numbered ("prb4s8l": 4 spines, each named by
+#       its address on leaf1's link, 10.2.s.0)
+#   (h) nothing of either lab is left behind
 . "$(dirname "$0")/lib.sh"
 lab_skip_unless_runnable
 
@@ -40,8 +43,7 @@ RECOVER_AFTER=10
 BOUND=$((FAIL_AFTER * INTERVAL + TIMEOUT + 50))	# ms, stated
 
 tmp=$(mktemp -d /tmp/fabtest-probe.XXXXXX)
-NAME=prb2s4l
-topo="$tmp/lab/pod-2s4l.clab.yml"
+topo=
 pids=""
 cleanup() {
 	for p in $pids; do
@@ -50,39 +52,62 @@ cleanup() {
 	for p in $pids; do
 		wait "$p" 2>/dev/null || true
 	done
-	[ -f "$topo" ] && "$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
+	[ -n "$topo" ] && "$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-mkdir "$tmp/lab"
-cp -r "$EXAMPLES/pod-2s4l-unnumbered/." "$tmp/lab/"
-sed -i "s/^name: .*/name: $NAME/" "$topo"
-[ "$(lab_name "$topo")" = "$NAME" ] || { echo "FAIL: lab name"; exit 1; }
 ns() { echo "clab-$NAME-$1"; }
-nspines=$(grep -c '^    spine' "$topo")
 
-"$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
-"$FABRICCTL" lab deploy -t "$topo" >"$tmp/deploy.log" 2>&1
-check "lab $NAME converged" "$FABRICCTL" lab wait -t "$topo" --timeout 90
-for n in leaf1 leaf2 leaf3 leaf4; do
-	ip netns exec "$(ns "$n")" sysctl -qw \
-	    net.ipv4.fib_multipath_hash_policy=1
-done
-for n in leaf1 leaf2 leaf3 leaf4 spine1 spine2; do
-	ip netns exec "$(ns "$n")" sysctl -qw net.ipv4.icmp_ratelimit=0
-done
-
-nexthops() {
-	[ "$(ip -n "$(ns leaf1)" -j route show 10.1.4.0/24 | jq '.[0].nexthops | length')" -eq "$nspines" ]
+# lab_up EXAMPLE_DIR NAME: a copy of the example under NAME, deployed,
+# L4 ECMP hashing on the leaves, no ICMP rate limit on the switches,
+# converged; sets topo, nspines, nleaves, DST (the last leaf's host),
+# DSTNET and SEND (the sender's JSON file).
+lab_up() {
+	NAME=$2
+	mkdir "$tmp/$NAME"
+	cp -r "$EXAMPLES/$1/." "$tmp/$NAME/"
+	topo=$(ls "$tmp/$NAME"/*.clab.yml)
+	sed -i "s/^name: .*/name: $NAME/" "$topo"
+	[ "$(lab_name "$topo")" = "$NAME" ] || { echo "FAIL: lab name"; exit 1; }
+	nspines=$(grep -c '^    spine' "$topo")
+	nleaves=$(grep -c '^    leaf' "$topo")
+	DST=10.1.$nleaves.11
+	DSTNET=10.1.$nleaves.0/24
+	SEND="$tmp/$NAME/send.json"
+	"$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
+	"$FABRICCTL" lab deploy -t "$topo" >"$tmp/$NAME/deploy.log" 2>&1
+	check "lab $NAME converged" "$FABRICCTL" lab wait -t "$topo" \
+	    --timeout 90
+	for n in $(seq 1 "$nleaves"); do
+		ip netns exec "$(ns "leaf$n")" sysctl -qw \
+		    net.ipv4.fib_multipath_hash_policy=1
+		ip netns exec "$(ns "leaf$n")" sysctl -qw \
+		    net.ipv4.icmp_ratelimit=0
+	done
+	for n in $(seq 1 "$nspines"); do
+		ip netns exec "$(ns "spine$n")" sysctl -qw \
+		    net.ipv4.icmp_ratelimit=0
+	done
+	check "$NAME: leaf1 has ECMP over $nspines spines to $DSTNET" \
+	    retry 30 nexthops
+	check "$NAME: h1 reaches $DST" retry 10 \
+	    ip netns exec "$(ns h1)" ping -c 1 -W 1 "$DST"
 }
-check "leaf1 has ECMP over $nspines spines to h4" retry 30 nexthops
-check "h1 reaches h4" retry 10 ip netns exec "$(ns h1)" ping -c 1 -W 1 10.1.4.11
+nexthops() {
+	[ "$(ip -n "$(ns leaf1)" -j route show "$DSTNET" | jq '.[0].nexthops | length')" -eq "$nspines" ]
+}
 
-umask 077
-openssl rand -hex 32 >"$tmp/key"
-openssl rand -hex 32 >"$tmp/wrong.key"
+lab_up pod-2s4l-unnumbered prb2s4l
+spine_addr() { echo "10.0.0.$1"; }	# unnumbered: the loopback
+
+# (a subshell: a umask of 077 would also hide the next lab's FRR configs
+# from the frr user)
+(
+	umask 077
+	openssl rand -hex 32 >"$tmp/key"
+	openssl rand -hex 32 >"$tmp/wrong.key"
+)
 
 ip netns exec "$(ns h4)" "$PROBE" --respond --allow 10.1.1.0/24 -j \
     --report 200 -o "$tmp/resp.json" 2>"$tmp/resp.log" &
@@ -95,9 +120,9 @@ ip netns exec "$(ns h1)" "$DUMP" --subscribe tcp://127.0.0.1:7650 \
     --key "$tmp/wrong.key" -j >"$tmp/dump-wrong.json" 2>/dev/null &
 pids="$pids $!"
 sleep 0.3
-ip netns exec "$(ns h1)" "$PROBE" --target 10.1.4.11 -j \
+ip netns exec "$(ns h1)" "$PROBE" --target "$DST" -j \
     --interval $INTERVAL --timeout $TIMEOUT --fail-after $FAIL_AFTER \
-    --recover-after $RECOVER_AFTER --report 200 -o "$tmp/send.json" \
+    --recover-after $RECOVER_AFTER --report 200 -o "$SEND" \
     --publish tcp://127.0.0.1:7650 --key "$tmp/key" --id h1 \
     2>"$tmp/send.log" &
 sender=$!
@@ -105,24 +130,15 @@ pids="$pids $sender"
 
 # ---- (a) discovery
 disc() {	# the first discovery event
-	jq -c 'select(.event == "discovered")' "$tmp/send.json" 2>/dev/null |
+	jq -c 'select(.event == "discovered")' "$SEND" 2>/dev/null |
 	    head -1
 }
-check "discovery ran" retry 10 sh -c "[ -n \"\$(jq -c 'select(.event == \"discovered\")' $tmp/send.json)\" ]"
-d=$(disc)
-echo "# discovered: $(echo "$d" | jq -c '[.paths[] | {path_id, sport, hops}]')"
-check "discovery: $nspines paths, as many as spines" \
-    test "$(echo "$d" | jq '.paths | length')" -eq "$nspines"
-want_vias=$(seq 1 "$nspines" | sed 's/^/10.0.0./' | sort | tr '\n' ' ')
-got_vias=$(echo "$d" | jq -r '.paths[].via | join(",")' | sort | tr '\n' ' ')
-check "each path named by its spine ($want_vias)" \
-    test "$got_vias" = "$want_vias"
-check "every candidate port mapped to a complete path" \
-    test "$(echo "$d" | jq '.complete')" -eq "$(echo "$d" | jq '.candidates')"
-
+discovered() {
+	[ -n "$(disc)" ]
+}
 # path_of SPINE_ADDR FIELD: the newest report's value for that path
 last_report() {
-	grep '"event":"report"' "$tmp/send.json" | tail -1
+	grep '"event":"report"' "$SEND" | tail -1
 }
 path_field() {
 	last_report | jq -r --arg v "$1" ".paths[] | select(.via == [\$v]) | .$2"
@@ -133,20 +149,37 @@ id_of() {
 received_over() {	# SPINE N
 	[ "$(path_field "$1" received)" -gt "$2" ] 2>/dev/null
 }
-for s in $(seq 1 "$nspines"); do
-	check "path via 10.0.0.$s answers" retry 10 received_over "10.0.0.$s" 20
-done
+disc_checks() {
+	check "$NAME: discovery ran" retry 10 discovered
+	d=$(disc)
+	echo "# discovered: $(echo "$d" | jq -c '[.paths[] | {path_id, sport, hops}]')"
+	check "$NAME: discovery: $nspines paths, as many as spines" \
+	    test "$(echo "$d" | jq '.paths | length')" -eq "$nspines"
+	want_vias=$(for s in $(seq 1 "$nspines"); do spine_addr "$s"; done |
+	    sort | tr '\n' ' ')
+	got_vias=$(echo "$d" | jq -r '.paths[].via | join(",")' | sort |
+	    tr '\n' ' ')
+	check "$NAME: each path named by its spine ($want_vias)" \
+	    test "$got_vias" = "$want_vias"
+	check "$NAME: every candidate port mapped to a complete path" \
+	    test "$(echo "$d" | jq '.complete')" -eq "$(echo "$d" | jq '.candidates')"
+	for s in $(seq 1 "$nspines"); do
+		check "$NAME: path via $(spine_addr "$s") answers" \
+		    retry 10 received_over "$(spine_addr "$s")" 20
+	done
+}
+disc_checks
 
 # state_event ID STATE SINCE_NS: time_ns of the first such event since
 state_event() {
 	jq -r --argjson id "$1" --arg st "$2" --argjson t "$3" \
 	    'select(.event == "path-state" and .path.path_id == $id and .path.state == $st and .time_ns >= $t) | .time_ns' \
-	    "$tmp/send.json" 2>/dev/null | head -1
+	    "$SEND" 2>/dev/null | head -1
 }
 events_since() {	# ID SINCE_NS: path-state events of that path since
 	jq -r --argjson id "$1" --argjson t "$2" \
 	    'select(.event == "path-state" and .path.path_id == $id and .time_ns >= $t) | .path.state' \
-	    "$tmp/send.json" | wc -l
+	    "$SEND" | wc -l
 }
 wait_event() {	# ID STATE SINCE_NS
 	n=0
@@ -161,8 +194,8 @@ ms_between() {
 }
 bgp_untouched() {
 	vtysh -N "$(ns leaf1)" -c 'show bgp summary json' |
-	    jq -e '[.ipv4Unicast.peers | to_entries[] | select(.key | startswith("eth")) | .value.state] | length == 2 and all(. == "Established")' >/dev/null &&
-	    [ "$(ip -n "$(ns leaf1)" -j route show 10.1.4.0/24 | jq '.[0].nexthops | length')" -eq "$nspines" ]
+	    jq -e --argjson n "$nspines" '[.ipv4Unicast.peers | to_entries[] | select(.key | test("^(eth|10[.])")) | .value.state] | length == $n and all(. == "Established")' >/dev/null &&
+	    nexthops
 }
 
 nft_rule() {	# SPINE RULE...: one table of ours in that spine
@@ -180,34 +213,37 @@ nft_clear() {
 # ---- (b) black hole, on each spine in turn
 blackhole_case() {	# SPINE_INDEX
 	s=$1
-	o=$((s % nspines + 1))
-	id=$(id_of "10.0.0.$s")
-	oid=$(id_of "10.0.0.$o")
+	a=$(spine_addr "$s")
+	id=$(id_of "$a")
 	t0=$(date +%s%N)
 	nft_rule "spine$s" udp dport 4791 drop
-	check "spine$s black hole: path $id (via 10.0.0.$s) failed" \
+	check "$NAME: spine$s black hole: path $id (via $a) failed" \
 	    wait_event "$id" failed "$t0"
 	tf=$(state_event "$id" failed "$t0")
 	det=$(ms_between "$t0" "${tf:-$t0}")
-	echo "# spine$s: detected in $det ms (bound $BOUND ms)"
-	check "spine$s: detected within $BOUND ms ($det ms)" \
+	echo "# $NAME: spine$s: detected in $det ms (bound $BOUND ms)"
+	check "$NAME: spine$s: detected within $BOUND ms ($det ms)" \
 	    test -n "$tf" -a "$det" -le "$BOUND"
-	check "spine$s: reason is loss" test "$(jq -r --argjson id "$id" \
+	check "$NAME: spine$s: reason is loss" test "$(jq -r --argjson id "$id" \
 	    'select(.event == "path-state" and .path.path_id == $id) | .path.reason' \
-	    "$tmp/send.json" | tail -1)" = loss
+	    "$SEND" | tail -1)" = loss
 	sleep 0.5
-	check "spine$s: BGP did not notice (sessions up, $nspines next-hops)" \
+	check "$NAME: spine$s: BGP did not notice (sessions up, $nspines next-hops)" \
 	    bgp_untouched
-	check "spine$s: the other path ($oid) stayed ok" \
-	    test "$(events_since "$oid" "$t0")" -eq 0
-	check "spine$s: still failed while the fault lasts" \
-	    test "$(path_field "10.0.0.$s" state)" = failed
+	for o in $(seq 1 "$nspines"); do
+		[ "$o" -eq "$s" ] && continue
+		oid=$(id_of "$(spine_addr "$o")")
+		check "$NAME: spine$s: the path via spine$o ($oid) stayed ok" \
+		    test "$(events_since "$oid" "$t0")" -eq 0
+	done
+	check "$NAME: spine$s: still failed while the fault lasts" \
+	    test "$(path_field "$a" state)" = failed
 	t1=$(date +%s%N)
 	nft_clear "spine$s"
-	check "spine$s fault removed: path $id recovers" \
+	check "$NAME: spine$s fault removed: path $id recovers" \
 	    wait_event "$id" ok "$t1"
 	tr=$(state_event "$id" ok "$t1")
-	echo "# spine$s: recovered in $(ms_between "$t1" "${tr:-$t1}") ms"
+	echo "# $NAME: spine$s: recovered in $(ms_between "$t1" "${tr:-$t1}") ms"
 }
 blackhole_case 1
 blackhole_case 2
@@ -224,7 +260,7 @@ nft_rule spine2 udp dport 4791 @th,480,32 set 0xdeadbeef
 check "corruption: path $id failed" wait_event "$id" failed "$t0"
 check "corruption: reason is integrity" test "$(jq -r --argjson id "$id" \
     'select(.event == "path-state" and .path.path_id == $id) | .path.reason' \
-    "$tmp/send.json" | tail -1)" = integrity
+    "$SEND" | tail -1)" = integrity
 sleep 0.6
 lost1=$(path_field 10.0.0.2 lost)
 int1=$(path_field 10.0.0.2 integrity)
@@ -289,10 +325,10 @@ check "telemetry: under the wrong key all rejected as bad-mac ($nbad)" \
 ids0=$(echo "$d" | jq -c '[.paths[] | {path_id, via}] | sort_by(.path_id)')
 kill -HUP "$sender"
 remapped() {
-	jq -c 'select(.event == "discovered" and .generation == 2)' "$tmp/send.json" | grep -q .
+	jq -c 'select(.event == "discovered" and .generation == 2)' "$SEND" | grep -q .
 }
 check "SIGHUP: re-mapped" retry 10 remapped
-d2=$(jq -c 'select(.event == "discovered" and .generation == 2)' "$tmp/send.json" | head -1)
+d2=$(jq -c 'select(.event == "discovered" and .generation == 2)' "$SEND" | head -1)
 check "SIGHUP: the same paths, the same ids, none added" \
     test "$(echo "$d2" | jq -c '[.paths[] | {path_id, via}] | sort_by(.path_id)')" = "$ids0" -a \
     "$(echo "$d2" | jq .added)" -eq 0
@@ -301,19 +337,44 @@ wait "$sender"
 rc=$?
 pids=$(echo "$pids" | sed "s/ $sender//")
 check "SIGTERM: the sender exits 0" test "$rc" -eq 0
-check "SIGTERM: a final snapshot" sh -c "tail -1 '$tmp/send.json' | jq -e '.event == \"final\"' >/dev/null"
+check "SIGTERM: a final snapshot" sh -c "tail -1 '$SEND' | jq -e '.event == \"final\"' >/dev/null"
 kill -TERM "$resp"
 wait "$resp"
 rc=$?
 pids=$(echo "$pids" | sed "s/ $resp//")
 check "SIGTERM: the responder exits 0" test "$rc" -eq 0
 
-# ---- (g) clean up
 for p in $pids; do
 	kill "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 done
 pids=""
 "$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
+topo=
+check "nothing of lab $NAME is left" test -z "$(lab_leftovers "$NAME")"
+
+# ---- (g) four spines, numbered links: pod-4s8l-numbered as prb4s8l
+lab_up pod-4s8l-numbered prb4s8l
+spine_addr() { echo "10.2.$1.0"; }	# the spine's side of leaf1's link
+ip netns exec "$(ns "h$nleaves")" "$PROBE" --respond \
+    >/dev/null 2>"$tmp/$NAME/resp.log" &
+pids="$!"
+sleep 0.3
+ip netns exec "$(ns h1)" "$PROBE" --target "$DST" -j \
+    --interval $INTERVAL --timeout $TIMEOUT --fail-after $FAIL_AFTER \
+    --recover-after $RECOVER_AFTER --report 200 -o "$SEND" \
+    2>"$tmp/$NAME/send.log" &
+pids="$pids $!"
+disc_checks
+blackhole_case 3
+
+# ---- (h) clean up
+for p in $pids; do
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+done
+pids=""
+"$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
+topo=
 check "nothing of lab $NAME is left" test -z "$(lab_leftovers "$NAME")"
 finish
