@@ -84,13 +84,13 @@ send_done(const struct fp *fp, const struct fp_path *p)
 }
 
 static void
-check_state(struct fp *fp, struct fp_path *p, uint64_t now)
+check_state(struct fp *fp, struct fp_path *p)
 {
 	if (p->st.failed == p->reported_failed)
 		return;
 	p->reported_failed = p->st.failed;
 	out_state(fp, p);
-	out_publish_path(fp, p, now);
+	out_publish_path(fp, p);
 }
 
 static void
@@ -115,7 +115,7 @@ send_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 		if (iv > 0)
 			break;
 	}
-	check_state(fp, p, now);
+	check_state(fp, p);
 }
 
 /* A reply on path p's socket: checked, then matched to its probe. */
@@ -174,7 +174,7 @@ path_read(struct fp *fp, struct fp_path *p, uint64_t now)
 			break;
 		path_rx(fp, p, buf, (size_t)n, &from, now);
 	}
-	check_state(fp, p, now);
+	check_state(fp, p);
 }
 
 /* ---- the loop ---- */
@@ -323,7 +323,7 @@ dispatch(struct fp *fp, struct pollset *ps, uint64_t now)
 		else if (ps->cand[i] == SIZE_MAX)
 			path_read(fp, ps->what[i], now);
 		else
-			disc_read(fp, ps->what[i], ps->cand[i], now);
+			disc_read(fp, ps->what[i], ps->cand[i]);
 	}
 }
 

@@ -128,7 +128,7 @@ int		 resp_allowed(const struct fp_conf *, uint32_t);
 /* probe_discover.c */
 void		 disc_start(struct fp *, struct fp_target *, uint64_t);
 void		 disc_tick(struct fp *, struct fp_target *, uint64_t);
-void		 disc_read(struct fp *, struct fp_target *, size_t, uint64_t);
+void		 disc_read(struct fp *, struct fp_target *, size_t);
 void		 disc_close(struct fp_target *);
 
 /* probe_verbs.c */
@@ -142,6 +142,6 @@ void		 out_discovered(struct fp *, const struct fp_target *,
 void		 out_path_gone(struct fp *, const struct fp_path *);
 void		 out_state(struct fp *, struct fp_path *);
 void		 out_report(struct fp *, uint64_t, int);
-void		 out_publish_path(struct fp *, struct fp_path *, uint64_t);
+void		 out_publish_path(struct fp *, struct fp_path *);
 
 #endif /* FABRIC_FABRIC_PROBE_H */

@@ -282,9 +282,8 @@ disc_read_replies(struct fp *fp, struct fp_target *t, size_t k)
 }
 
 void
-disc_read(struct fp *fp, struct fp_target *t, size_t k, uint64_t now)
+disc_read(struct fp *fp, struct fp_target *t, size_t k)
 {
-	(void)now;
 	disc_read_errors(fp, t, k);
 	disc_read_replies(fp, t, k);
 }

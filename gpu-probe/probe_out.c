@@ -349,7 +349,7 @@ out_report(struct fp *fp, uint64_t now, int final)
 	for (i = 0; i < fp->ntargets; i++)
 		for (j = 0; j < fp->targets[i].npaths; j++) {
 			p = fp->targets[i].paths[j];
-			out_publish_path(fp, p, now);
+			out_publish_path(fp, p);
 			path_rtt_reset(&p->st);
 		}
 }
@@ -380,9 +380,8 @@ fill_path(struct fp *fp, const struct fp_path *p, struct tmsg_path *tp)
 
 /* Signs and sends p's report; a failed send is counted, never fatal. */
 void
-out_publish_path(struct fp *fp, struct fp_path *p, uint64_t now)
+out_publish_path(struct fp *fp, struct fp_path *p)
 {
-	(void)now;
 	if (fp->pub == NULL)
 		return;
 	fp->msg->type = TMSG_T_PATH;

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +43,7 @@ path_msg(uint64_t seq)
 	m->type = TMSG_T_PATH;
 	m->seq = seq;
 	m->time_ns = 1763700000000000000ULL;
-	strcpy(m->agent, "h1");
+	snprintf(m->agent, sizeof(m->agent), "h1");
 	p = &m->path;
 	v4(&p->src, 10, 1, 1, 11);
 	v4(&p->dst, 10, 1, 4, 11);
