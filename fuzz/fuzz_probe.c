@@ -31,7 +31,8 @@ fuzz_rewrite(struct probe_pkt *p)
 	    q.psn == p->psn && q.ackreq == p->ackreq &&
 	    q.path_id == p->path_id && q.src_port == p->src_port &&
 	    q.payload_len == p->payload_len && q.seq == p->seq &&
-	    q.send_ns == p->send_ns && q.seed == p->seed);
+	    q.send_ns == p->send_ns && q.seed == p->seed &&
+	    q.flags == p->flags);
 	if (p->opcode == PROBE_OP_UD_SEND_ONLY)
 		FUZZ_ASSERT(q.qkey == p->qkey && q.src_qp == p->src_qp);
 	ibuf_free(b);

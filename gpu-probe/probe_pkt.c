@@ -25,6 +25,26 @@ static const char *const probe_errstr[PROBE_E_MAX] = {
 	[PROBE_E_INTEGRITY] = "payload integrity failure",
 };
 
+/* Short names for counters (JSON keys). */
+static const char *const probe_errkey[PROBE_E_MAX] = {
+	[PROBE_OK] = "ok",
+	[PROBE_E_TRUNCATED] = "truncated",
+	[PROBE_E_OPCODE] = "opcode",
+	[PROBE_E_BTH] = "bth",
+	[PROBE_E_MAGIC] = "magic",
+	[PROBE_E_VERSION] = "version",
+	[PROBE_E_LENGTH] = "length",
+	[PROBE_E_INTEGRITY] = "integrity",
+};
+
+const char *
+probe_err_key(enum probe_err e)
+{
+	if ((unsigned int)e >= PROBE_E_MAX)
+		return "unknown";
+	return probe_errkey[e];
+}
+
 const char *
 probe_strerror(enum probe_err e)
 {
@@ -101,7 +121,7 @@ probe_write_hdr(struct ibuf *b, const struct probe_pkt *p)
 {
 	if (ibuf_add_n32(b, PROBE_MAGIC) == -1 ||
 	    ibuf_add_n8(b, PROBE_VERSION) == -1 ||
-	    ibuf_add_n8(b, 0) == -1 ||
+	    ibuf_add_n8(b, p->flags) == -1 ||
 	    ibuf_add_n16(b, p->src_port) == -1 ||
 	    ibuf_add_n32(b, p->path_id) == -1 ||
 	    ibuf_add_n32(b, p->payload_len) == -1 ||
@@ -186,7 +206,7 @@ static enum probe_err
 probe_parse_hdr(struct ibuf *b, struct probe_pkt *p)
 {
 	uint32_t	 magic;
-	uint8_t		 version, flags;
+	uint8_t		 version;
 
 	if (ibuf_get_n32(b, &magic) == -1)
 		return PROBE_E_TRUNCATED;
@@ -196,8 +216,8 @@ probe_parse_hdr(struct ibuf *b, struct probe_pkt *p)
 		return PROBE_E_TRUNCATED;
 	if (version != PROBE_VERSION)
 		return PROBE_E_VERSION;
-	/* flags: none defined yet, ignored so that senders can add some */
-	if (ibuf_get_n8(b, &flags) == -1 ||
+	/* flags: unknown ones are ignored, so that senders can add some */
+	if (ibuf_get_n8(b, &p->flags) == -1 ||
 	    ibuf_get_n16(b, &p->src_port) == -1 ||
 	    ibuf_get_n32(b, &p->path_id) == -1 ||
 	    ibuf_get_n32(b, &p->payload_len) == -1 ||

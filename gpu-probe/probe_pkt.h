@@ -37,6 +37,12 @@
 #define PROBE_MAGIC		0x46505242U	/* "FPRB" */
 #define PROBE_VERSION		1
 
+/* Probe header flags (fabric-probe's echo protocol, docs/PROBE.md). */
+#define PROBE_F_REPLY		0x01	/* an echo of the probe it names */
+#define PROBE_F_CORRUPT		0x02	/* reply: that probe's payload failed
+					   verification at the responder */
+#define PROBE_F_DISCOVER	0x04	/* a path discovery probe */
+
 #define PROBE_BTH_LEN		12
 #define PROBE_DETH_LEN		8
 #define PROBE_HDR_LEN		40
@@ -67,6 +73,7 @@ struct probe_pkt {
 	uint32_t	 psn;
 	uint32_t	 qkey;		/* UD only */
 	uint32_t	 src_qp;	/* UD only */
+	uint8_t		 flags;		/* PROBE_F_* */
 	uint16_t	 src_port;	/* the UDP source port it was sent with */
 	uint32_t	 path_id;
 	uint32_t	 payload_len;
@@ -90,5 +97,6 @@ enum probe_err	 probe_parse(struct ibuf *, struct probe_pkt *,
 		    struct probe_stats *);
 int		 probe_err_malformed(enum probe_err);
 const char	*probe_strerror(enum probe_err);
+const char	*probe_err_key(enum probe_err);
 
 #endif /* FABRIC_PROBE_PKT_H */

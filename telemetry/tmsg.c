@@ -121,6 +121,109 @@ write_link(struct ibuf *b, const struct tmsg_link *l)
 	return ibuf_set_n16(b, start, ibuf_size(b) - start - 2);
 }
 
+/* ---- TMSG_T_PATH: fabric-probe's per-path report ---- */
+
+static size_t
+addr_len(uint8_t af)
+{
+	return af == TMSG_AF_INET ? 4 : af == TMSG_AF_INET6 ? 16 : 0;
+}
+
+static int
+write_addr(struct ibuf *b, const struct tmsg_addr *a)
+{
+	size_t	 len = addr_len(a->af);
+
+	if (len == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ibuf_add_n8(b, a->af) == -1 || ibuf_add(b, a->addr, len) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+write_path(struct ibuf *b, const struct tmsg_path *p)
+{
+	uint8_t	 i;
+
+	if (p->nhops > TMSG_PATH_MAX_HOPS || p->state > TMSG_PATH_FAILED) {
+		errno = ERANGE;
+		return -1;
+	}
+	if (write_addr(b, &p->src) == -1 || write_addr(b, &p->dst) == -1 ||
+	    ibuf_add_n16(b, p->src_port) == -1 ||
+	    ibuf_add_n16(b, p->dst_port) == -1 ||
+	    ibuf_add_n32(b, p->path_id) == -1 ||
+	    ibuf_add_n8(b, p->state) == -1 ||
+	    ibuf_add_n8(b, p->nhops) == -1)
+		return -1;
+	for (i = 0; i < p->nhops; i++)
+		if (write_addr(b, &p->hops[i]) == -1)
+			return -1;
+	if (ibuf_add_n32(b, p->rtt_min_us) == -1 ||
+	    ibuf_add_n32(b, p->rtt_median_us) == -1 ||
+	    ibuf_add_n32(b, p->rtt_p99_us) == -1 ||
+	    ibuf_add_n32(b, p->window_ms) == -1 ||
+	    ibuf_add_n64(b, p->sent) == -1 ||
+	    ibuf_add_n64(b, p->received) == -1 ||
+	    ibuf_add_n64(b, p->lost) == -1 ||
+	    ibuf_add_n64(b, p->integrity) == -1 ||
+	    ibuf_add_n64(b, p->throughput_bps) == -1 ||
+	    ibuf_add_n64(b, p->state_changes) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+read_addr(struct ibuf *b, struct tmsg_addr *a)
+{
+	size_t	 len;
+
+	if (ibuf_get_n8(b, &a->af) == -1 || (len = addr_len(a->af)) == 0)
+		return -1;
+	return ibuf_get(b, a->addr, len);
+}
+
+/* Rejects what the writer cannot produce: a state past FAILED, more hops
+ * than TMSG_PATH_MAX_HOPS, an unknown family, counters that do not add up
+ * (received + lost > sent), RTTs out of order. */
+static int
+read_path(struct ibuf *body, struct tmsg_path *p)
+{
+	uint8_t	 i;
+
+	*p = (struct tmsg_path){ 0 };
+	if (read_addr(body, &p->src) == -1 || read_addr(body, &p->dst) == -1 ||
+	    ibuf_get_n16(body, &p->src_port) == -1 ||
+	    ibuf_get_n16(body, &p->dst_port) == -1 ||
+	    ibuf_get_n32(body, &p->path_id) == -1 ||
+	    ibuf_get_n8(body, &p->state) == -1 ||
+	    ibuf_get_n8(body, &p->nhops) == -1 ||
+	    p->state > TMSG_PATH_FAILED || p->nhops > TMSG_PATH_MAX_HOPS)
+		return -1;
+	for (i = 0; i < p->nhops; i++)
+		if (read_addr(body, &p->hops[i]) == -1)
+			return -1;
+	if (ibuf_get_n32(body, &p->rtt_min_us) == -1 ||
+	    ibuf_get_n32(body, &p->rtt_median_us) == -1 ||
+	    ibuf_get_n32(body, &p->rtt_p99_us) == -1 ||
+	    ibuf_get_n32(body, &p->window_ms) == -1 ||
+	    ibuf_get_n64(body, &p->sent) == -1 ||
+	    ibuf_get_n64(body, &p->received) == -1 ||
+	    ibuf_get_n64(body, &p->lost) == -1 ||
+	    ibuf_get_n64(body, &p->integrity) == -1 ||
+	    ibuf_get_n64(body, &p->throughput_bps) == -1 ||
+	    ibuf_get_n64(body, &p->state_changes) == -1)
+		return -1;
+	if (p->lost > p->sent || p->received > p->sent - p->lost ||
+	    p->rtt_min_us > p->rtt_median_us ||
+	    p->rtt_median_us > p->rtt_p99_us)
+		return -1;
+	return 0;
+}
+
 static int
 write_body(struct ibuf *b, const struct tmsg *m)
 {
@@ -148,6 +251,8 @@ write_body(struct ibuf *b, const struct tmsg *m)
 		return tmsg_write_bgp_state(b, m);
 	case TMSG_T_FIB_ROUTES:
 		return tmsg_write_fib_routes(b, m);
+	case TMSG_T_PATH:
+		return write_path(b, &m->path);
 	default:
 		errno = EINVAL;
 		return -1;
@@ -271,6 +376,9 @@ read_body(struct ibuf *body, struct tmsg *m)
 		break;
 	case TMSG_T_FIB_ROUTES:
 		rc = tmsg_read_fib_routes(body, m);
+		break;
+	case TMSG_T_PATH:
+		rc = read_path(body, &m->path);
 		break;
 	default:
 		return -1;
@@ -487,6 +595,8 @@ tmsg_type_str(uint8_t type)
 		return "bgp-state";
 	case TMSG_T_FIB_ROUTES:
 		return "fib-routes";
+	case TMSG_T_PATH:
+		return "path";
 	default:
 		return "unknown";
 	}

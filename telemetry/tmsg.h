@@ -25,6 +25,7 @@
 #define TMSG_T_LINK_EVENT	2
 #define TMSG_T_BGP_STATE	3	/* FRR's BGP sessions (tmsg_frr.c) */
 #define TMSG_T_FIB_ROUTES	4	/* steered prefixes in the kernel FIB */
+#define TMSG_T_PATH		5	/* fabric-probe: one path's health */
 
 #define TMSG_MAC_LEN		32	/* HMAC-SHA256 */
 #define TMSG_FIXED_HDR		24	/* up to the agent id length octet */
@@ -113,6 +114,33 @@ struct tmsg_event {
 	uint8_t		 oper;
 };
 
+/* TMSG_T_PATH (fabric-probe, docs/PROBE.md has the layout). */
+#define TMSG_PATH_MAX_HOPS	8
+#define TMSG_AF_INET		4
+#define TMSG_AF_INET6		6
+#define TMSG_PATH_OK		0
+#define TMSG_PATH_FAILED	1
+
+struct tmsg_addr {
+	uint8_t		 af;		/* TMSG_AF_INET or TMSG_AF_INET6 */
+	uint8_t		 addr[16];	/* 4 or 16 octets used */
+};
+
+struct tmsg_path {
+	struct tmsg_addr src, dst;
+	uint16_t	 src_port;	/* the UDP source port that pins it */
+	uint16_t	 dst_port;
+	uint32_t	 path_id;
+	uint8_t		 state;		/* TMSG_PATH_OK or _FAILED */
+	uint8_t		 nhops;
+	struct tmsg_addr hops[TMSG_PATH_MAX_HOPS];	/* the spine(s) */
+	uint32_t	 rtt_min_us, rtt_median_us, rtt_p99_us;
+	uint32_t	 window_ms;	/* what the RTT figures cover */
+	uint64_t	 sent, received, lost, integrity;
+	uint64_t	 throughput_bps;
+	uint64_t	 state_changes;
+};
+
 struct tmsg {
 	uint8_t		 version;
 	uint8_t		 type;
@@ -126,6 +154,7 @@ struct tmsg {
 	struct tmsg_bgp	 bgp[TMSG_MAX_BGP];
 	uint16_t	 nroutes;	/* fib routes */
 	struct tmsg_route routes[TMSG_MAX_ROUTES];
+	struct tmsg_path path;		/* path report */
 };
 
 struct tmsg_key {

@@ -1,0 +1,147 @@
+/*
+ * fabric-probe: the daemon's shared state.  One process is a responder
+ * (echoes probes on UDP 4791), a sender (discovers the paths to each
+ * target and probes every one), or both; one poll() loop, one thread.
+ *
+ *   fabric_probe.c   options, the loop, the sender
+ *   probe_resp.c     the responder
+ *   probe_discover.c discovery rounds (Paris traceroute) and re-mapping
+ *   probe_out.c      JSON / text output and signed TMSG_T_PATH reports
+ */
+#ifndef FABRIC_FABRIC_PROBE_H
+#define FABRIC_FABRIC_PROBE_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "probe_disc.h"
+#include "probe_path.h"
+#include "probe_pkt.h"
+#include "tmsg.h"
+
+#define FP_MAX_TARGETS		64
+#define FP_MAX_PATHS		32	/* per target */
+#define FP_MAX_ALLOW		32
+#define FP_SPORT_LOW		49152	/* candidates: the dynamic ports */
+#define FP_SPORT_SPAN		16384
+#define FP_DISC_PAYLOAD		16	/* discovery probes: quoted whole */
+
+/* Why the responder or the sender refused a datagram. */
+struct fp_rx_counters {
+	struct probe_stats	 parse;		/* by probe_err */
+	uint64_t		 spoofed;	/* see docs/PROBE.md */
+	uint64_t		 not_reply;	/* sender: a probe, not a reply */
+	uint64_t		 replies;	/* responder: echoes sent */
+	uint64_t		 send_errors;
+	uint64_t		 icmp;		/* ICMP errors on path sockets */
+};
+
+struct fp_target;
+
+struct fp_path {
+	struct fp_target	*t;
+	uint32_t		 id;		/* stable while the hops are */
+	int			 fd;
+	struct disc_path	 dp;		/* sport and hops */
+	struct path		 st;
+	uint64_t		 next_send_us;
+	int			 reported_failed;
+	uint64_t		 last_bytes, last_us;
+	uint64_t		 tput_bps;
+};
+
+struct fp_disc {
+	int			 active;
+	unsigned int		 round;
+	uint64_t		 round_end_us;
+	size_t			 ncands;
+	struct disc_cand	 cands[DISC_MAX_CANDIDATES];
+	int			 fds[DISC_MAX_CANDIDATES];
+};
+
+struct fp_target {
+	struct sockaddr_in	 addr;
+	char			 name[INET_ADDRSTRLEN];
+	uint32_t		 src_addr;	/* ours, towards it */
+	unsigned int		 index;
+	struct fp_path		*paths[FP_MAX_PATHS];
+	size_t			 npaths;
+	unsigned int		 generation;	/* discoveries so far */
+	uint64_t		 next_disc_us;
+	struct fp_disc		 disc;
+};
+
+struct fp_conf {
+	struct path_conf	 path;
+	uint16_t		 port;		/* responder's and targets' */
+	struct sockaddr_in	 bind;
+	int			 respond;
+	uint32_t		 allow_addr[FP_MAX_ALLOW];
+	uint32_t		 allow_mask[FP_MAX_ALLOW];
+	size_t			 nallow;
+	uint32_t		 size;		/* payload octets */
+	unsigned int		 candidates, max_ttl, disc_rounds;
+	uint64_t		 disc_wait_us;
+	uint64_t		 remap_us;	/* 0: on SIGHUP only */
+	uint64_t		 report_us;
+	uint64_t		 count;		/* probes per path; 0: forever */
+	uint64_t		 duration_us;
+	uint32_t		 max_inflight;
+	int			 json;
+	const char		*outfile;
+	const char		*publish, *keyfile, *id;
+	int			 verbose;
+	const char		*backend;
+};
+
+struct fp {
+	struct fp_conf		 conf;
+	FILE			*out;
+	uint64_t		 seed;		/* session secret */
+	uint32_t		 next_path_id;
+	int			 resp_fd;
+	struct fp_rx_counters	 resp;		/* the responder's */
+	struct fp_rx_counters	 send;		/* the sender's */
+	struct fp_target	 targets[FP_MAX_TARGETS];
+	size_t			 ntargets;
+	uint64_t		 start_us, next_report_us;
+	/* telemetry */
+	void			*zctx, *pub;
+	struct tmsg_key		 key;
+	struct tmsg		*msg;
+	struct ibuf		*tbuf;
+	uint64_t		 tseq, published, publish_errors;
+	char			 id[TMSG_AGENT_MAX + 1];
+};
+
+/* fabric_probe.c */
+uint64_t	 mono_us(void);
+int		 fp_build(struct fp *, struct ibuf *, const struct fp_path *,
+		    uint8_t, uint64_t, uint32_t);
+
+/* probe_resp.c */
+int		 resp_open(struct fp *);
+void		 resp_read(struct fp *);
+int		 resp_allowed(const struct fp_conf *, uint32_t);
+
+/* probe_discover.c */
+void		 disc_start(struct fp *, struct fp_target *, uint64_t);
+void		 disc_tick(struct fp *, struct fp_target *, uint64_t);
+void		 disc_read(struct fp *, struct fp_target *, size_t);
+void		 disc_close(struct fp_target *);
+
+/* probe_verbs.c */
+int		 verbs_check(char *, size_t);
+
+/* probe_out.c */
+int		 out_open(struct fp *);
+void		 out_close(struct fp *);
+void		 out_discovered(struct fp *, const struct fp_target *,
+		    size_t, size_t);
+void		 out_path_gone(struct fp *, const struct fp_path *);
+void		 out_state(struct fp *, struct fp_path *);
+void		 out_report(struct fp *, uint64_t, int);
+void		 out_publish_path(struct fp *, struct fp_path *);
+
+#endif /* FABRIC_FABRIC_PROBE_H */

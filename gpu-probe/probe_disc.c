@@ -1,0 +1,98 @@
+/*
+ * Grouping discovery candidates into distinct paths (probe_disc.h).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "probe_disc.h"
+
+/* ICMP time-exceeded from addr for the probe sent with this TTL. */
+void
+disc_hop(struct disc_cand *c, unsigned int ttl, uint32_t addr)
+{
+	if (ttl == 0 || ttl > DISC_MAX_TTL)
+		return;
+	if (c->got[ttl] && c->hop[ttl] != addr)
+		c->bad = 1;	/* the flow moved: not a stable path */
+	c->got[ttl] = 1;
+	c->hop[ttl] = addr;
+}
+
+/* The destination itself answered the probe sent with this TTL. */
+void
+disc_reached(struct disc_cand *c, unsigned int ttl)
+{
+	if (ttl == 0 || ttl > DISC_MAX_TTL)
+		return;
+	if (c->reached == 0 || ttl < c->reached)
+		c->reached = (uint8_t)ttl;
+}
+
+/* Every hop before the destination answered, consistently. */
+int
+disc_complete(const struct disc_cand *c)
+{
+	unsigned int	 t;
+
+	if (c->bad || c->reached == 0)
+		return 0;
+	for (t = 1; t < c->reached; t++)
+		if (!c->got[t])
+			return 0;
+	return 1;
+}
+
+int
+disc_same(const struct disc_path *a, const struct disc_path *b)
+{
+	return a->nhops == b->nhops &&
+	    memcmp(a->hops, b->hops, a->nhops * sizeof(a->hops[0])) == 0;
+}
+
+/*
+ * Fills out (at most max) with the distinct hop lists of the complete
+ * candidates, in candidate order, each with the first source port that
+ * took it.  Returns how many.
+ */
+size_t
+disc_group(const struct disc_cand *c, size_t n, struct disc_path *out,
+    size_t max)
+{
+	struct disc_path	 p;
+	size_t			 i, j, np = 0;
+	unsigned int		 t;
+
+	for (i = 0; i < n; i++) {
+		if (!disc_complete(&c[i]))
+			continue;
+		p = (struct disc_path){ .sport = c[i].sport, .ncands = 1,
+		    .nhops = (uint8_t)(c[i].reached - 1) };
+		for (t = 1; t < c[i].reached; t++)
+			p.hops[t - 1] = c[i].hop[t];
+		for (j = 0; j < np; j++)
+			if (disc_same(&out[j], &p))
+				break;
+		if (j < np)
+			out[j].ncands++;
+		else if (np < max)
+			out[np++] = p;
+	}
+	return np;
+}
+
+/*
+ * The hops that name the path in a leaf-spine fabric: all but the first
+ * (the source's leaf) and the last (the destination's leaf) when there
+ * are three or more; all of them otherwise.
+ */
+size_t
+disc_via(const struct disc_path *p, const uint32_t **via)
+{
+	if (p->nhops >= 3) {
+		*via = &p->hops[1];
+		return p->nhops - 2u;
+	}
+	*via = p->hops;
+	return p->nhops;
+}

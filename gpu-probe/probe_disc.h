@@ -1,0 +1,43 @@
+/*
+ * Path discovery, the Paris-traceroute way: ECMP hashes on the flow's
+ * addresses and ports, so probes that keep the flow fixed and change only
+ * the IP TTL all follow one path, and the ICMP time-exceeded replies name
+ * its hops.  fabric-probe tries several UDP source ports (candidates) per
+ * destination; this groups the candidates by the hops they crossed and
+ * keeps one source port per distinct path.  No I/O here.
+ */
+#ifndef FABRIC_PROBE_DISC_H
+#define FABRIC_PROBE_DISC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DISC_MAX_HOPS		8	/* routers before the destination */
+#define DISC_MAX_TTL		(DISC_MAX_HOPS + 1)
+#define DISC_MAX_CANDIDATES	256
+
+struct disc_cand {
+	uint16_t	 sport;
+	uint8_t		 reached;	/* TTL that reached the destination */
+	uint8_t		 bad;		/* a hop answered twice, differently */
+	uint8_t		 got[DISC_MAX_TTL + 1];	/* [ttl]: hop answered */
+	uint32_t	 hop[DISC_MAX_TTL + 1];	/* [ttl]: IPv4, net order */
+};
+
+struct disc_path {
+	uint16_t	 sport;		/* the first candidate that took it */
+	uint8_t		 nhops;
+	uint32_t	 hops[DISC_MAX_HOPS];
+	uint32_t	 ncands;	/* candidates that took it */
+};
+
+/* probe_disc.c */
+void	 disc_hop(struct disc_cand *, unsigned int, uint32_t);
+void	 disc_reached(struct disc_cand *, unsigned int);
+int	 disc_complete(const struct disc_cand *);
+size_t	 disc_group(const struct disc_cand *, size_t, struct disc_path *,
+	    size_t);
+int	 disc_same(const struct disc_path *, const struct disc_path *);
+size_t	 disc_via(const struct disc_path *, const uint32_t **);
+
+#endif /* FABRIC_PROBE_DISC_H */

@@ -1,0 +1,301 @@
+/*
+ * Discovery rounds for one target (probe_disc.h has the idea).  Each
+ * candidate source port gets its own socket with IP_RECVERR: the kernel
+ * queues the ICMP time-exceeded replies to the probes it sent, with the
+ * router that sent them (the offender) and our quoted probe, whose
+ * sequence number carries the TTL.  The destination's responder answers
+ * the probes that reach it.  Up to disc_rounds rounds, disc_wait apart,
+ * resend what is missing (ICMP is rate limited on most routers).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/ip_icmp.h>
+#include <linux/errqueue.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fabric_probe.h"
+#include "log.h"
+#include "probe_net.h"
+
+#define DISC_SEQ(round, ttl)	((uint64_t)(round) << 8 | (ttl))
+#define DISC_TTL(seq)		((unsigned int)((seq) & 0xff))
+
+static uint16_t
+cand_sport(const struct fp_target *t, size_t k, size_t n)
+{
+	return (uint16_t)(FP_SPORT_LOW + (t->index * 1031u +
+	    t->generation * n + k) % FP_SPORT_SPAN);
+}
+
+void
+disc_start(struct fp *fp, struct fp_target *t, uint64_t now)
+{
+	struct fp_disc		*d = &t->disc;
+	struct sockaddr_in	 sin = fp->conf.bind;
+	size_t			 k, n = fp->conf.candidates;
+
+	d->active = 1;
+	d->round = 0;
+	d->round_end_us = now;
+	d->ncands = n;
+	for (k = 0; k < n; k++) {
+		d->cands[k] = (struct disc_cand){ .sport = cand_sport(t, k, n) };
+		sin.sin_port = htons(d->cands[k].sport);
+		d->fds[k] = net_socket(&sin, NET_F_RECVERR | NET_F_NOCSUM);
+		if (d->fds[k] == -1 && errno != EADDRINUSE)
+			log_warn("discovery %s: port %u", t->name,
+			    d->cands[k].sport);
+	}
+	log_debug("discovery %s: %zu candidates", t->name, n);
+}
+
+static void
+disc_send_round(struct fp *fp, struct fp_target *t)
+{
+	struct fp_disc	*d = &t->disc;
+	struct fp_path	 fake = { .t = t };
+	struct ibuf	*b;
+	unsigned int	 ttl;
+	size_t		 k;
+
+	if ((b = ibuf_open(PROBE_PKT_MAX)) == NULL)
+		return;
+	for (k = 0; k < d->ncands; k++) {
+		if (d->fds[k] == -1 || disc_complete(&d->cands[k]))
+			continue;
+		fake.dp.sport = d->cands[k].sport;
+		for (ttl = 1; ttl <= fp->conf.max_ttl; ttl++) {
+			if (d->cands[k].got[ttl] || (d->cands[k].reached &&
+			    ttl > d->cands[k].reached))
+				continue;
+			ibuf_truncate(b, 0);
+			if (fp_build(fp, b, &fake, PROBE_F_DISCOVER,
+			    DISC_SEQ(d->round, ttl), FP_DISC_PAYLOAD) == -1 ||
+			    net_send(d->fds[k], ibuf_data(b), ibuf_size(b),
+			    &t->addr, (int)ttl) == -1)
+				fp->send.send_errors++;
+		}
+	}
+	ibuf_free(b);
+}
+
+static struct fp_path *
+path_new(struct fp *fp, struct fp_target *t, const struct disc_path *dp,
+    int fd, uint64_t now)
+{
+	struct fp_path	*p;
+	int		 ttl = 64;	/* discovery left its last TTL */
+
+	if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1) {
+		log_warn("IP_TTL");
+		return NULL;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		log_warn("calloc");
+		return NULL;
+	}
+	p->t = t;
+	p->id = ++fp->next_path_id;
+	p->fd = fd;
+	p->dp = *dp;
+	path_init(&p->st, &fp->conf.path);
+	p->next_send_us = now;
+	p->last_us = now;
+	return p;
+}
+
+static void
+path_free(struct fp_path *p)
+{
+	if (p->fd != -1)
+		close(p->fd);
+	free(p);
+}
+
+/* Keeps the paths whose hops were found again, and the failed ones. */
+static void
+disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
+    size_t n, int *kept)
+{
+	size_t	 i, j, w = 0;
+
+	for (i = 0; i < t->npaths; i++) {
+		for (j = 0; j < n; j++)
+			if (!kept[j] && disc_same(&t->paths[i]->dp, &np[j]))
+				break;
+		if (j < n) {
+			kept[j] = 1;
+			t->paths[w++] = t->paths[i];
+			continue;
+		}
+		/*
+		 * A failed path cannot be found again (its probes die): it
+		 * stays, failed, until it recovers or the next re-map.
+		 */
+		if (t->paths[i]->st.failed) {
+			t->paths[w++] = t->paths[i];
+			continue;
+		}
+		out_path_gone(fp, t->paths[i]);
+		path_free(t->paths[i]);
+	}
+	t->npaths = w;
+}
+
+static size_t
+disc_adopt(struct fp *fp, struct fp_target *t, const struct disc_path *np,
+    size_t n, const int *kept, uint64_t now)
+{
+	struct fp_disc	*d = &t->disc;
+	struct fp_path	*p;
+	size_t		 j, k, added = 0;
+
+	for (j = 0; j < n && t->npaths < FP_MAX_PATHS; j++) {
+		if (kept[j])
+			continue;
+		for (k = 0; k < d->ncands; k++)
+			if (d->fds[k] != -1 && d->cands[k].sport == np[j].sport)
+				break;
+		if (k == d->ncands ||
+		    (p = path_new(fp, t, &np[j], d->fds[k], now)) == NULL)
+			continue;
+		d->fds[k] = -1;
+		t->paths[t->npaths++] = p;
+		added++;
+	}
+	return added;
+}
+
+static void
+disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
+{
+	struct disc_path	 np[FP_MAX_PATHS];
+	int			 kept[FP_MAX_PATHS] = { 0 };
+	size_t			 n, added, complete = 0, k;
+
+	for (k = 0; k < t->disc.ncands; k++) {
+		complete += disc_complete(&t->disc.cands[k]);
+		log_debug("discovery %s: port %u: reached at TTL %u, hops "
+		    "1-3 %x %x %x%s", t->name, t->disc.cands[k].sport,
+		    t->disc.cands[k].reached, t->disc.cands[k].hop[1],
+		    t->disc.cands[k].hop[2], t->disc.cands[k].hop[3],
+		    t->disc.cands[k].bad ? " (unstable)" : "");
+	}
+	n = disc_group(t->disc.cands, t->disc.ncands, np, FP_MAX_PATHS);
+	disc_prune(fp, t, np, n, kept);
+	added = disc_adopt(fp, t, np, n, kept, now);
+	disc_close(t);
+	t->generation++;
+	if (fp->conf.remap_us > 0)
+		t->next_disc_us = now + fp->conf.remap_us;
+	else if (t->npaths == 0)	/* nothing answered yet: try again */
+		t->next_disc_us = now + 1000000;
+	else
+		t->next_disc_us = UINT64_MAX;
+	out_discovered(fp, t, complete, added);
+}
+
+/* Sends the next round when it is due, or finishes. */
+void
+disc_tick(struct fp *fp, struct fp_target *t, uint64_t now)
+{
+	struct fp_disc	*d = &t->disc;
+	size_t		 k, open = 0;
+
+	if (!d->active || now < d->round_end_us)
+		return;
+	for (k = 0; k < d->ncands; k++)
+		if (d->fds[k] != -1 && !disc_complete(&d->cands[k]))
+			open++;
+	if (open == 0 || d->round >= fp->conf.disc_rounds) {
+		disc_finish(fp, t, now);
+		return;
+	}
+	disc_send_round(fp, t);
+	d->round++;
+	d->round_end_us = now + fp->conf.disc_wait_us;
+}
+
+/* Our probe, as the ICMP error quotes it: its TTL, or 0 if not ours. */
+static unsigned int
+quoted_ttl(struct fp *fp, const uint8_t *buf, size_t len, uint16_t sport)
+{
+	struct ibuf		 in;
+	struct probe_pkt	 p;
+
+	ibuf_from_buffer(&in, buf, len);
+	/* a corrupted payload still names the probe: the header is whole */
+	if (probe_err_malformed(probe_parse(&in, &p, NULL)) ||
+	    p.seed != fp->seed ||
+	    !(p.flags & PROBE_F_DISCOVER) || p.src_port != sport)
+		return 0;
+	return DISC_TTL(p.seq);
+}
+
+static void
+disc_read_errors(struct fp *fp, struct fp_target *t, size_t k)
+{
+	uint8_t			 buf[PROBE_PKT_MAX];
+	struct net_icmp		 ic;
+	struct disc_cand	*c = &t->disc.cands[k];
+	unsigned int		 ttl;
+
+	while (net_recv_err(t->disc.fds[k], buf, sizeof(buf), &ic) == 1) {
+		if (ic.origin != SO_EE_ORIGIN_ICMP ||
+		    ic.type != ICMP_TIME_EXCEEDED ||
+		    ic.offender.sin_family != AF_INET)
+			continue;
+		if ((ttl = quoted_ttl(fp, buf, ic.len, c->sport)) != 0)
+			disc_hop(c, ttl, ic.offender.sin_addr.s_addr);
+	}
+}
+
+static void
+disc_read_replies(struct fp *fp, struct fp_target *t, size_t k)
+{
+	uint8_t			 buf[PROBE_PKT_MAX + 1];
+	struct sockaddr_in	 from;
+	struct probe_pkt	 p;
+	struct ibuf		 in;
+	ssize_t			 n;
+
+	buf[sizeof(buf) - 1] = 0;
+	while ((n = net_recv(t->disc.fds[k], buf, sizeof(buf) - 1,
+	    &from)) > 0) {
+		ibuf_from_buffer(&in, buf, (size_t)n);
+		if (from.sin_addr.s_addr != t->addr.sin_addr.s_addr ||
+		    from.sin_port != t->addr.sin_port ||
+		    probe_err_malformed(probe_parse(&in, &p, NULL)) ||
+		    p.seed != fp->seed ||
+		    (p.flags & (PROBE_F_REPLY | PROBE_F_DISCOVER)) !=
+		    (PROBE_F_REPLY | PROBE_F_DISCOVER) ||
+		    p.src_port != t->disc.cands[k].sport) {
+			fp->send.spoofed++;
+			continue;
+		}
+		disc_reached(&t->disc.cands[k], DISC_TTL(p.seq));
+	}
+}
+
+void
+disc_read(struct fp *fp, struct fp_target *t, size_t k)
+{
+	disc_read_errors(fp, t, k);
+	disc_read_replies(fp, t, k);
+}
+
+void
+disc_close(struct fp_target *t)
+{
+	size_t	 k;
+
+	for (k = 0; k < t->disc.ncands; k++)
+		if (t->disc.fds[k] != -1)
+			close(t->disc.fds[k]);
+	t->disc.ncands = 0;
+	t->disc.active = 0;
+}
