@@ -53,6 +53,9 @@ main(int argc, char **argv)
 	struct sim_scenario	*sc;
 	struct sim_job		 job = { 0 };
 	struct sim_result	 res;
+	static const char	*methods[] = { "auto", "colgen", "paths" };
+	struct sim_opt_stats	 st;
+	enum sim_opt_method	 m = SIM_OPT_AUTO;
 	struct route_params	 p = { 0, 0, 0, 0.05 };
 	struct fab_routes	*r;
 	char			 yaml[1024], err[512];
@@ -60,9 +63,17 @@ main(int argc, char **argv)
 	size_t			 n, k = 0;
 	double			 t0, t_route, t_lp;
 
-	if (argc != 3 || (strcmp(argv[2], "ring") != 0 &&
+	for (i = 0; argc == 4 && i < 3; i++)
+		if (strcmp(argv[3], methods[i]) == 0)
+			break;
+	if (argc == 4 && i == 3)
+		argc = 0;
+	else if (argc == 4)
+		m = (enum sim_opt_method)i;
+	if ((argc != 3 && argc != 4) || (strcmp(argv[2], "ring") != 0 &&
 	    strcmp(argv[2], "a2a") != 0)) {
-		fprintf(stderr, "usage: lp_scale_bench GPUS ring|a2a\n");
+		fprintf(stderr,
+		    "usage: lp_scale_bench GPUS ring|a2a [auto|colgen|paths]\n");
 		return 2;
 	}
 	pods = ((uint32_t)strtoul(argv[1], NULL, 10) + 1023) / 1024;
@@ -119,13 +130,17 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	t0 = now_s();
-	if (sim_optimal(sc, &job, &res) == -1) {
+	if (sim_optimal_with(sc, &job, m, &res, &st) == -1) {
 		perror("sim_optimal");
 		return 1;
 	}
 	t_lp = now_s() - t0;
-	printf("LP %.3f s (%llu solves), phase %.6g s, RSS %ld MiB\n", t_lp,
-	    (unsigned long long)res.lp_solves, res.jct, rss_mib());
+	printf("optimum %.3f s (%s: %s, %llu simplex calls, %llu rounds, "
+	    "%llu columns, gap %.1e), phase %.9g s, RSS %ld MiB\n", t_lp,
+	    methods[m], st.fluid > 0 ? "fluid split" : "LP",
+	    (unsigned long long)res.lp_solves,
+	    (unsigned long long)st.rounds, (unsigned long long)st.columns,
+	    st.gap, res.jct, rss_mib());
 	sim_job_free(&job);
 	free(hosts);
 	sim_scen_free(sc);
