@@ -692,6 +692,7 @@ out:
 #define CG_GAP		1e-7		/* one interval: done at this gap */
 #define CG_WARM		2		/* first paths: see cg_warm() */
 #define CG_PARTS_MAX	256
+#define CG_MULTI	16		/* paths a commodity a round, at most */
 
 /*
  * A column: a path (coefficient 1 on each of its link directions), or a
@@ -724,6 +725,7 @@ struct cg {
 	uint32_t	*lrow_ld, *lrow_j;
 	size_t		 nlrow, lrowcap;
 	double		*dem;		/* [k]: the volume, Gbit (J = 1) */
+	double		*kvol;		/* [k]: the volume, Gbit */
 	double		*rate;		/* [k]: non-blocking rate, Gbit/s */
 	double		 hbound;	/* J = 1: tau from the host links */
 	struct cgcol	*cols;
@@ -746,7 +748,7 @@ struct cg {
 	uint32_t	*stamp;		/* [2 * node + down] */
 	double		*cost, *cost2;
 	uint32_t	*via, *vnext;
-	struct sim_cand	*cand;		/* SIM_HOPS_MAX rows of maxdeg */
+	struct sim_cand	*cand;		/* SIM_HOPS_MAX + 1 rows of maxdeg */
 	int		 maxdeg;
 	double		 ub, lb;
 	double		 fluid_util;	/* cg_fluid(): max_link_util */
@@ -763,6 +765,7 @@ cg_free(struct cg *g)
 	free(g->lrow_ld);
 	free(g->lrow_j);
 	free(g->dem);
+	free(g->kvol);
 	free(g->rate);
 	free(g->cols);
 	free(g->eld);
@@ -784,8 +787,9 @@ cg_free(struct cg *g)
 
 /*
  * The cheapest path under w from (node, down) to g->dst; memoised.  With
- * g->bottleneck, the path whose most loaded link direction would be the
- * least loaded after g->amt more, then the least total load.
+ * g->bottleneck 1, the path whose most loaded link direction would be
+ * the least loaded after g->amt more, then the least total load; with
+ * 2, the cheapest under w, then the least of that most loaded link.
  */
 static double
 cg_dist(struct cg *g, uint32_t node, int down, int depth)
@@ -808,10 +812,14 @@ cg_dist(struct cg *g, uint32_t node, int down, int depth)
 			ld = SIM_LD(cand[i].link, cand[i].down);
 			d = cg_dist(g, cand[i].next, cand[i].down, depth + 1);
 			t = 2 * (size_t)cand[i].next + cand[i].down;
-			if (g->bottleneck) {
+			if (g->bottleneck == 1) {
 				e = (g->load[ld] + g->amt) / g->cap[ld];
 				d2 = e + g->cost2[t];
 				d = d > e ? d : e;
+			} else if (g->bottleneck == 2) {
+				e = (g->load[ld] + g->amt) / g->cap[ld];
+				d2 = e > g->cost2[t] ? e : g->cost2[t];
+				d += g->w[ld];
 			} else {
 				d += g->w[ld];
 				d2 = 0;
@@ -1036,26 +1044,84 @@ cg_prices(struct cg *g, uint32_t j)
 	return capw;
 }
 
+/* Interval j's volume per link direction in the master's solution. */
+static void
+cg_loads(struct cg *g, uint32_t j)
+{
+	const struct cgcol	*cc;
+	double			 x;
+	size_t			 i;
+	uint32_t		 e;
+
+	memset(g->load, 0, g->c->nld * sizeof(*g->load));
+	g->cap = g->c->iv[j].cap;
+	for (i = 0; i < g->ncols; i++) {
+		cc = &g->cols[i];
+		if (cc->ivl != j || (x = glp_get_col_prim(g->lp, g->cfirst +
+		    (int)i)) <= 0)
+			continue;
+		for (e = 0; e < cc->n; e++)
+			g->load[g->eld[cc->off + e]] += x * g->eval[cc->off + e];
+	}
+}
+
 /*
- * One pricing round over every interval and commodity (before the first
- * solve: the initial paths, all prices 0).  *added: columns added.  With
- * one interval, g->lb becomes the round's lower bound.
+ * Commodity k's paths cheaper than its dual pi: the cheapest, then, as
+ * long as they stay that cheap, up to CG_MULTI - 1 more, each avoiding
+ * the links the ones before loaded (ties on price broken by the least
+ * loaded link, a CG_MULTI-th of k's volume added to each path taken).
+ * When the duals are degenerate (a min-max LP's are: only the busiest
+ * links have prices) a round then opens several ways round them.
+ */
+static int
+cg_price_comm(struct cg *g, uint32_t j, uint32_t k, double pi,
+    size_t *added)
+{
+	struct lpctx	*c = g->c;
+	uint32_t	 ld[SIM_HOPS_MAX], m;
+	double		 d;
+	uint8_t		 n, h;
+	int		 r;
+
+	g->amt = g->kvol[k] / CG_MULTI;
+	for (m = 0; m < CG_MULTI; m++) {
+		if (m > 0) {
+			g->stampv++;
+			d = cg_dist(g, c->comm_sl[k], 0, 0);
+			if (!(d < pi - CG_REL_TOL * fabs(pi)))
+				break;
+		}
+		n = cg_path(g, c->comm_sl[k], ld);
+		if ((r = cg_add(g, j, k, ld, n)) == -1)
+			return -1;
+		*added += (size_t)r;
+		for (h = 0; h < n; h++)
+			g->load[ld[h]] += g->amt;
+	}
+	if (m > 0)
+		g->stampv++;	/* the loads changed under the memo */
+	return 0;
+}
+
+/*
+ * One pricing round over every interval and commodity.  *added: columns
+ * added.  With one interval, g->lb becomes the round's lower bound.
  */
 static int
 cg_price(struct cg *g, size_t *added)
 {
 	struct lpctx	*c = g->c;
-	uint32_t	 j, k, ld[SIM_HOPS_MAX];
+	uint32_t	 j, k;
 	size_t		 i;
 	double		 pi, d, capw, num = 0, bgd = 0;
-	uint8_t		 n;
-	int		 r;
 
 	*added = 0;
+	g->bottleneck = 2;
 	for (j = 0; j < g->J; j++) {
 		if (state_at(c, c->iv[j].start) == -1)
 			return -1;
 		capw = cg_prices(g, j);
+		cg_loads(g, j);
 		g->stampv++;
 		g->dst = FAB_NONE;
 		for (i = 0; i < g->ncomm; i++) {
@@ -1064,23 +1130,22 @@ cg_price(struct cg *g, size_t *added)
 				g->dst = c->comm_dl[k];
 				g->stampv++;
 			}
+			g->amt = 0;
 			d = cg_dist(g, c->comm_sl[k], 0, 0);
 			if (!isfinite(d))
 				continue;
 			num += g->J == 1 ? g->dem[k] * d : 0;
 			bgd += c->iv[j].bgc[k] * d;
-			pi = g->loaded ? glp_get_row_dual(g->lp,
-			    g->crow[(size_t)j * g->ncomm + k]) : 0;
-			if (g->loaded && !(d < pi - CG_REL_TOL * fabs(pi)))
-				continue;
-			n = cg_path(g, c->comm_sl[k], ld);
-			if ((r = cg_add(g, j, k, ld, n)) == -1)
+			pi = glp_get_row_dual(g->lp, g->crow[(size_t)j *
+			    g->ncomm + k]);
+			if (d < pi - CG_REL_TOL * fabs(pi) &&
+			    cg_price_comm(g, j, k, pi, added) == -1)
 				return -1;
-			*added += (size_t)r;
 		}
 		if (g->J == 1)
 			g->lb = capw - bgd > 0 ? num / (capw - bgd) : 0;
 	}
+	g->bottleneck = 0;
 	if (g->lb < g->hbound)
 		g->lb = g->hbound;
 	return 0;
@@ -1147,6 +1212,7 @@ cg_init(struct cg *g, struct lpctx *c, uint32_t J, struct sim_opt_stats *st)
 	    NULL || (g->lrow = calloc((size_t)J * c->nld + 1,
 	    sizeof(int))) == NULL ||
 	    (g->dem = calloc(g->ncomm + 1, sizeof(double))) == NULL ||
+	    (g->kvol = calloc(g->ncomm + 1, sizeof(double))) == NULL ||
 	    (g->rate = calloc(g->ncomm + 1, sizeof(double))) == NULL ||
 	    (g->order = calloc(g->ncomm + 1, sizeof(uint64_t))) == NULL ||
 	    (g->w = calloc(c->nld + 1, sizeof(double))) == NULL ||
@@ -1156,7 +1222,7 @@ cg_init(struct cg *g, struct lpctx *c, uint32_t J, struct sim_opt_stats *st)
 	    (g->load = calloc(c->nld + 1, sizeof(double))) == NULL ||
 	    (g->via = calloc(nn, sizeof(uint32_t))) == NULL ||
 	    (g->vnext = calloc(nn, sizeof(uint32_t))) == NULL ||
-	    (g->cand = calloc((size_t)SIM_HOPS_MAX * (g->maxdeg + 1),
+	    (g->cand = calloc((size_t)(SIM_HOPS_MAX + 1) * (g->maxdeg + 1),
 	    sizeof(*g->cand))) == NULL)
 		return -1;
 	for (k = 0; k < g->ncomm; k++)
@@ -1164,8 +1230,10 @@ cg_init(struct cg *g, struct lpctx *c, uint32_t J, struct sim_opt_stats *st)
 		    32 | k;
 	qsort(g->order, g->ncomm, sizeof(*g->order), u64_cmp);
 	for (i = 0; i < c->nagg; i++)
-		if (c->agg[i].comm != FAB_NONE)
+		if (c->agg[i].comm != FAB_NONE) {
 			g->rate[c->agg[i].comm] += c->agg[i].dem;
+			g->kvol[c->agg[i].comm] += c->agg[i].vol;
+		}
 	if (J == 1)
 		return cg_fixed_volumes(g);
 	return 0;
@@ -1173,18 +1241,53 @@ cg_init(struct cg *g, struct lpctx *c, uint32_t J, struct sim_opt_stats *st)
 
 /*
  * One interval: the traffic split at every switch over its candidate
- * next-hops in proportion to their capacities (fluid WCMP), per
- * destination leaf, all sources at once.  *ub: the time that routing
- * takes (link direction e: its volume over its capacity less the
- * background's share).  When that is the hosts' bound, no routing is
- * faster and the LP is not needed; otherwise it is only a bound.
+ * next-hops in proportion to the capacity of the whole path beyond each
+ * (fluid WCMP: min(link, what the next switch can take on to the
+ * destination), as route_compute weighs), per destination leaf, all
+ * sources at once.  *ub: the time that routing takes (link direction e:
+ * its volume over its capacity less the background's share).  When that
+ * meets a lower bound (the hosts' links, or a cut: a leaf's uplinks or
+ * downlinks, a pod's links to the super-spines), no routing is faster
+ * and the LP is not needed.
  */
 struct fluid {
 	double		*vol, *bg, *rt;		/* [ld] */
 	double		*svol, *sbg, *srt;	/* [2 * node + down] */
+	double		*capd;			/* [2 * node + down] */
+	uint32_t	*cstamp;
 	uint32_t	*lvl[SIM_HOPS_MAX + 1];	/* states by hops left */
 	uint32_t	 nlvl[SIM_HOPS_MAX + 1];
 };
+
+/* What (node, down) can carry on to g->dst, through min-cut-free paths. */
+static double
+fluid_capd(struct cg *g, struct fluid *fl, uint32_t node, int down,
+    int depth)
+{
+	struct sim_cand	*cand = g->cand + (size_t)depth * g->maxdeg;
+	size_t		 s = 2 * (size_t)node + down;
+	double		 tot = 0, x;
+	uint32_t	 ld;
+	int		 n, k;
+
+	if (fl->cstamp[s] == g->stampv)
+		return fl->capd[s];
+	if (node == g->dst)
+		tot = INFINITY;
+	else if (depth < SIM_HOPS_MAX - 2) {
+		n = sim_paths_cands(&g->c->paths, node, down, g->dst, cand,
+		    g->maxdeg);
+		for (k = 0; k < n; k++) {
+			ld = SIM_LD(cand[k].link, cand[k].down);
+			x = fluid_capd(g, fl, cand[k].next, cand[k].down,
+			    depth + 1);
+			tot += x < g->cap[ld] ? x : g->cap[ld];
+		}
+	}
+	fl->cstamp[s] = g->stampv;
+	fl->capd[s] = tot;
+	return tot;
+}
 
 static void
 fluid_free(struct fluid *fl)
@@ -1197,6 +1300,8 @@ fluid_free(struct fluid *fl)
 	free(fl->svol);
 	free(fl->sbg);
 	free(fl->srt);
+	free(fl->capd);
+	free(fl->cstamp);
 	for (h = 0; h <= SIM_HOPS_MAX; h++)
 		free(fl->lvl[h]);
 }
@@ -1228,9 +1333,9 @@ fluid_put(struct cg *g, struct fluid *fl, uint32_t node, int down,
 static void
 fluid_spread(struct cg *g, struct fluid *fl)
 {
-	struct sim_cand	*cand = g->cand;
+	struct sim_cand	*cand = g->cand + (size_t)SIM_HOPS_MAX * g->maxdeg;
 	uint32_t	 i, s, ld;
-	double		 tot, f;
+	double		 tot, f, wt[256];
 	int		 h, n, k;
 
 	for (h = SIM_HOPS_MAX; h >= 1; h--) {
@@ -1238,12 +1343,18 @@ fluid_spread(struct cg *g, struct fluid *fl)
 			s = fl->lvl[h][i];
 			n = sim_paths_cands(&g->c->paths, s / 2, s % 2, g->dst,
 			    cand, g->maxdeg);
-			for (tot = 0, k = 0; k < n; k++)
-				tot += g->cap[SIM_LD(cand[k].link,
-				    cand[k].down)];
+			for (tot = 0, k = 0; k < n; k++) {
+				ld = SIM_LD(cand[k].link, cand[k].down);
+				f = fluid_capd(g, fl, cand[k].next,
+				    cand[k].down, 0);
+				f = f < g->cap[ld] ? f : g->cap[ld];
+				if (k < 256)
+					wt[k] = f;
+				tot += f;
+			}
 			for (k = 0; k < n && tot > 0; k++) {
 				ld = SIM_LD(cand[k].link, cand[k].down);
-				f = g->cap[ld] / tot;
+				f = (k < 256 ? wt[k] : g->cap[ld]) / tot;
 				fl->vol[ld] += fl->svol[s] * f;
 				fl->bg[ld] += fl->sbg[s] * f;
 				fl->rt[ld] += fl->srt[s] * f;
@@ -1255,6 +1366,81 @@ fluid_spread(struct cg *g, struct fluid *fl)
 		fl->nlvl[h] = 0;
 	}
 	fl->nlvl[0] = 0;
+}
+
+/* The pod of a node for the cuts; -1: none (two tiers, super-spines). */
+static int32_t
+cut_pod(const struct fabric *f, uint32_t n)
+{
+	return f->nodes[n].pod;
+}
+
+/*
+ * Cuts every transfer between leaves must cross: its source leaf's
+ * uplinks, its destination leaf's downlinks and, between pods, the
+ * source pod's links up to the super-spines and the destination pod's
+ * down from them.  tau >= (volume across) / (capacity - background).
+ */
+static double
+cut_bound(struct cg *g)
+{
+	struct lpctx		*c = g->c;
+	const struct fabric	*f = c->f;
+	const struct fab_link	*l;
+	size_t			 nn = f->nnodes;
+	double			*v, *b, *cap, lb = 0, x;
+	uint32_t		 k, i, lo, hi, sp, dp;
+	int			 up;
+
+	/* [node]: leaf out, leaf in; [nn + node]: pod out, pod in (by the
+	 * pod's first node index is not needed: pods index 2nn + pod) */
+	v = calloc(4 * nn + 1, sizeof(*v));
+	b = calloc(4 * nn + 1, sizeof(*b));
+	cap = calloc(4 * nn + 1, sizeof(*cap));
+	if (v == NULL || b == NULL || cap == NULL)
+		goto out;
+	for (k = 0; k < g->ncomm; k++) {
+		sp = (uint32_t)cut_pod(f, c->comm_sl[k]);
+		dp = (uint32_t)cut_pod(f, c->comm_dl[k]);
+		v[c->comm_sl[k]] += g->dem[k];
+		b[c->comm_sl[k]] += c->iv[0].bgc[k];
+		v[nn + c->comm_dl[k]] += g->dem[k];
+		b[nn + c->comm_dl[k]] += c->iv[0].bgc[k];
+		if (sp == dp || sp >= nn || dp >= nn)
+			continue;
+		v[2 * nn + sp] += g->dem[k];
+		b[2 * nn + sp] += c->iv[0].bgc[k];
+		v[3 * nn + dp] += g->dem[k];
+		b[3 * nn + dp] += c->iv[0].bgc[k];
+	}
+	for (i = 0; i < f->nlinks; i++) {
+		l = &f->links[i];
+		lo = l->a;
+		hi = l->b;
+		if (f->nodes[lo].role == ROLE_LEAF &&
+		    f->nodes[hi].role != ROLE_HOST) {
+			cap[lo] += c->iv[0].cap[SIM_LD(i, 0)];
+			cap[nn + lo] += c->iv[0].cap[SIM_LD(i, 1)];
+		}
+		if (f->nodes[hi].role == ROLE_SUPERSPINE &&
+		    f->nodes[lo].role == ROLE_SPINE &&
+		    (uint32_t)cut_pod(f, lo) < nn)
+			for (up = 0; up < 2; up++)
+				cap[(up ? 2 : 3) * nn + (uint32_t)cut_pod(f,
+				    lo)] += c->iv[0].cap[SIM_LD(i, !up)];
+	}
+	for (i = 0; i < 4 * nn; i++) {
+		if (v[i] <= 0)
+			continue;
+		x = cap[i] - b[i] > 0 ? v[i] / (cap[i] - b[i]) : INFINITY;
+		if (x > lb)
+			lb = x;
+	}
+out:
+	free(v);
+	free(b);
+	free(cap);
+	return lb;
 }
 
 static int
@@ -1274,7 +1460,9 @@ cg_fluid(struct cg *g, double *ub)
 	    (fl.rt = calloc(c->nld + 1, sizeof(double))) == NULL ||
 	    (fl.svol = calloc(nn, sizeof(double))) == NULL ||
 	    (fl.sbg = calloc(nn, sizeof(double))) == NULL ||
-	    (fl.srt = calloc(nn, sizeof(double))) == NULL)
+	    (fl.srt = calloc(nn, sizeof(double))) == NULL ||
+	    (fl.capd = calloc(nn, sizeof(double))) == NULL ||
+	    (fl.cstamp = calloc(nn, sizeof(uint32_t))) == NULL)
 		goto out;
 	for (h = 0; h <= SIM_HOPS_MAX; h++)
 		if ((fl.lvl[h] = calloc(nn, sizeof(uint32_t))) == NULL)
@@ -1673,7 +1861,7 @@ static int
 solve_cg(struct lpctx *c, uint32_t J, double *tau)
 {
 	struct cg	g;
-	double		ub;
+	double		ub, lb;
 	int		r = -1, st;
 
 	if (cg_init(&g, c, J, c->stats) == -1)
@@ -1682,11 +1870,17 @@ solve_cg(struct lpctx *c, uint32_t J, double *tau)
 		r = 0;
 		goto out;
 	}
+	if (J == 1 && (lb = cut_bound(&g)) > g.hbound)
+		g.hbound = lb;		/* a valid bound on tau: see cg_fluid */
+	if (!(g.hbound <= c->iv[J - 1].len)) {
+		r = 0;
+		goto out;
+	}
 	if (J == 1 && c->method == SIM_OPT_AUTO) {
 		if (cg_fluid(&g, &ub) == -1)
 			goto out;
 		if (ub <= g.hbound * (1 + CG_GAP)) {
-			*tau = g.hbound;
+			*tau = ub;
 			if (g.fluid_util > c->res->max_link_util)
 				c->res->max_link_util = g.fluid_util;
 			c->stats->fluid++;
