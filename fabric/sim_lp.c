@@ -20,6 +20,13 @@
  * (all hosts of a leaf share its paths); the hosts' own links are the
  * per-transfer rows.  Background traffic is inelastic: fixed-rate flows
  * at their rate, Poisson arrivals at their mean offered load.
+ *
+ * Three ways to the same optimum (docs/SIMULATOR.md, "Solving it"):
+ * the full LP above, every path a column (SIM_OPT_PATHS, the reference;
+ * 16,384 paths per leaf pair across three-tier pods); column generation
+ * (SIM_OPT_COLGEN: paths priced in under the links' duals); and, first,
+ * with one interval, a fluid split whose time meets a lower bound (the
+ * hosts' links, a cut), which needs no LP (SIM_OPT_AUTO, sim_optimal).
  */
 #include "config.h"
 
