@@ -1038,8 +1038,6 @@ cg_prices(struct cg *g, uint32_t j)
 	size_t			 i;
 
 	memset(g->w, 0, g->c->nld * sizeof(*g->w));
-	if (!g->loaded)
-		return 0;
 	for (i = 0; i < g->nlrow; i++) {
 		if (g->lrow_j[i] != j)
 			continue;
@@ -1264,6 +1262,7 @@ struct fluid {
 	uint32_t	*cstamp;
 	uint32_t	*lvl[SIM_HOPS_MAX + 1];	/* states by hops left */
 	uint32_t	 nlvl[SIM_HOPS_MAX + 1];
+	int		 lost;		/* traffic with no way on */
 };
 
 /* What (node, down) can carry on to g->dst, through min-cut-free paths. */
@@ -1324,8 +1323,10 @@ fluid_put(struct cg *g, struct fluid *fl, uint32_t node, int down,
 
 	cell = (size_t)p->leaf_idx[g->dst] * p->nnodes + node;
 	h = down ? p->hdown[cell] : p->hup[cell];
-	if (h > SIM_HOPS_MAX)
+	if (h > SIM_HOPS_MAX) {
+		fl->lost |= vol > 0 || bg > 0;
 		return;
+	}
 	if (g->stamp[s] != g->stampv) {
 		g->stamp[s] = g->stampv;
 		fl->svol[s] = fl->sbg[s] = fl->srt[s] = 0;
@@ -1359,6 +1360,8 @@ fluid_spread(struct cg *g, struct fluid *fl)
 					wt[k] = f;
 				tot += f;
 			}
+			if (!(tot > 0))
+				fl->lost |= fl->svol[s] > 0 || fl->sbg[s] > 0;
 			for (k = 0; k < n && tot > 0; k++) {
 				ld = SIM_LD(cand[k].link, cand[k].down);
 				f = (k < 256 ? wt[k] : g->cap[ld]) / tot;
@@ -1490,7 +1493,7 @@ cg_fluid(struct cg *g, double *ub)
 	}
 	if (g->dst != FAB_NONE)
 		fluid_spread(g, &fl);
-	*ub = g->hbound;
+	*ub = fl.lost ? INFINITY : g->hbound;
 	for (ld = 0; ld < c->nld; ld++) {
 		if (fl.vol[ld] <= 0 || sim_ld_is_host(c->f, ld))
 			continue;
@@ -1731,7 +1734,8 @@ cg_build(struct cg *g)
 	    (g->J > 1 && rows_hosts(c, g->lp, &L, row) == -1) ||
 	    cg_warm(g) == -1)
 		goto out;
-	glp_add_cols(g->lp, (int)g->ncols);
+	if (g->ncols > 0)	/* none: no commodity has a path */
+		glp_add_cols(g->lp, (int)g->ncols);
 	for (i = 0; i < g->ncols; i++) {
 		glp_set_col_bnds(g->lp, g->cfirst + (int)i, GLP_LO, 0, 0);
 		if (cg_col_coefs(g, i) == -1)
