@@ -623,6 +623,23 @@ test_opt_colgen_cases(void **state)
 		    "  - {type: poisson, rate: 2, sizes: [1GB, 2GB],"
 		    " hosts: [h1, h2, h3, h4], start: 200ms}\n" },
 		{ "two tiers, ring, degrade, down, restore", det_yaml },
+		{ "tiny, only within a leaf, and a failure", TINY_FABRIC
+		    "events:\n"
+		    "  - {at: 100ms, link: [l1, s1], action: down}\n"
+		    "workload:\n"
+		    "  - {type: pipeline, stages: [h1, h2], size: 12.5GB}\n" },
+		{ "tiny, only within a leaf", TINY_FABRIC
+		    "workload:\n"
+		    "  - {type: pipeline, stages: [h1, h2], size: 12.5GB}\n" },
+		{ "three tiers, pods cut apart where no single cut shows it",
+		    "fabric: {clos: {pods: 2, leaves: 1, spines: 1,"
+		    " superspines: 2, hosts_per_leaf: 2, host_link: 100G,"
+		    " leaf_link: 100G, spine_link: 100G}}\n"
+		    "events:\n"
+		    "  - {at: 0, link: [pod0-spine1, ss2], action: down}\n"
+		    "  - {at: 0, link: [pod1-spine2, ss1], action: down}\n"
+		    "workload:\n"
+		    "  - {type: all-to-all, hosts: all, size: 1GB}\n" },
 		{ "three tiers, all-to-all, failures",
 		    "fabric: {clos: {pods: 3, leaves: 3, spines: 2,"
 		    " superspines: 3, hosts_per_leaf: 2, host_link: 100G,"
