@@ -5,10 +5,15 @@
  * Same shape as route_bench: 8 GPUs a host, 4 hosts a leaf, 32 leaves and
  * 16 spines a pod, 64 super-spines (every spine to every super-spine).
  *
- * usage: bench/lp_scale_bench GPUS ring|a2a
+ * usage: bench/lp_scale_bench GPUS WORKLOAD [auto|colgen|paths]
  *   ring: one ring step, host i to host i + 4 (the next leaf; the last
  *         leaf of a pod sends to the first of the next pod), 1 Gbit each
  *   a2a:  one all-to-all phase, every host 1 Gbit to every other
+ *   ring-deg, a2a-deg: the same with, in every pod, the first leaf's
+ *         link to the pod's first spine at half capacity and the second
+ *         spine's link to one super-spine down, from the start: the
+ *         hosts' links no longer bound the phase, so an LP must run
+ *   auto (sim_optimal), colgen (no fluid shortcut), paths (the full LP)
  * Prints one line; bench/lp_scale_bench.sh caps each run at 10 minutes.
  */
 #include "config.h"
@@ -53,27 +58,49 @@ main(int argc, char **argv)
 	struct sim_scenario	*sc;
 	struct sim_job		 job = { 0 };
 	struct sim_result	 res;
+	static const char	*methods[] = { "auto", "colgen", "paths" };
+	struct sim_opt_stats	 st;
+	enum sim_opt_method	 m = SIM_OPT_AUTO;
 	struct route_params	 p = { 0, 0, 0, 0.05 };
 	struct fab_routes	*r;
-	char			 yaml[1024], err[512];
-	uint32_t		*hosts, nh = 0, pods, i, j, a2a;
-	size_t			 n, k = 0;
+	char			*yaml, err[512];
+	uint32_t		*hosts, nh = 0, pods, i, j, a2a, deg;
+	size_t			 n, k = 0, len, cap;
 	double			 t0, t_route, t_lp;
 
-	if (argc != 3 || (strcmp(argv[2], "ring") != 0 &&
-	    strcmp(argv[2], "a2a") != 0)) {
-		fprintf(stderr, "usage: lp_scale_bench GPUS ring|a2a\n");
+	for (i = 0; argc == 4 && i < 3; i++)
+		if (strcmp(argv[3], methods[i]) == 0)
+			break;
+	if (argc == 4 && i == 3)
+		argc = 0;
+	else if (argc == 4)
+		m = (enum sim_opt_method)i;
+	if ((argc != 3 && argc != 4) || (strcmp(argv[2], "ring") != 0 &&
+	    strcmp(argv[2], "a2a") != 0 && strcmp(argv[2], "ring-deg") != 0 &&
+	    strcmp(argv[2], "a2a-deg") != 0)) {
+		fprintf(stderr, "usage: lp_scale_bench GPUS "
+		    "ring|a2a|ring-deg|a2a-deg [auto|colgen|paths]\n");
 		return 2;
 	}
 	pods = ((uint32_t)strtoul(argv[1], NULL, 10) + 1023) / 1024;
-	a2a = strcmp(argv[2], "a2a") == 0;
-	snprintf(yaml, sizeof(yaml),
+	a2a = strncmp(argv[2], "a2a", 3) == 0;
+	deg = strchr(argv[2], '-') != NULL;
+	cap = 1024 + (size_t)pods * 256;
+	if ((yaml = malloc(cap)) == NULL)
+		return 1;
+	len = (size_t)snprintf(yaml, cap,
 	    "fabric:\n  clos:\n    pods: %u\n    leaves: 32\n    spines: 16\n"
 	    "    superspines: 64\n    hosts_per_leaf: 4\n    gpus_per_host: 8\n"
 	    "    host_link: 3200G\n    leaf_link: 800G\n    spine_link: 800G\n"
 	    "workload:\n  - {type: all-to-all, hosts: all,"
-	    " size: 1MB}\n", pods);
-	if ((sc = sim_scen_parse("lp-scale", yaml, strlen(yaml), err,
+	    " size: 1MB}\n%s", pods, deg ? "events:\n" : "");
+	for (i = 0; deg && i < pods; i++)
+		len += (size_t)snprintf(yaml + len, cap - len,
+		    "  - {at: 0, link: [pod%u-leaf%u, pod%u-spine%u],"
+		    " action: degrade, fraction: 0.5}\n"
+		    "  - {at: 0, link: [pod%u-spine%u, ss%u], action: down}\n",
+		    i, i * 32 + 1, i, i * 16 + 1, i, i * 16 + 2, 1 + i % 64);
+	if ((sc = sim_scen_parse("lp-scale", yaml, len, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -119,15 +146,20 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	t0 = now_s();
-	if (sim_optimal(sc, &job, &res) == -1) {
+	if (sim_optimal_with(sc, &job, m, &res, &st) == -1) {
 		perror("sim_optimal");
 		return 1;
 	}
 	t_lp = now_s() - t0;
-	printf("LP %.3f s (%llu solves), phase %.6g s, RSS %ld MiB\n", t_lp,
-	    (unsigned long long)res.lp_solves, res.jct, rss_mib());
+	printf("optimum %.3f s (%s: %s, %llu simplex calls, %llu rounds, "
+	    "%llu columns, gap %.1e), phase %.9g s, RSS %ld MiB\n", t_lp,
+	    methods[m], st.fluid > 0 ? "fluid split" : "LP",
+	    (unsigned long long)res.lp_solves,
+	    (unsigned long long)st.rounds, (unsigned long long)st.columns,
+	    st.gap, res.jct, rss_mib());
 	sim_job_free(&job);
 	free(hosts);
 	sim_scen_free(sc);
+	free(yaml);
 	return 0;
 }

@@ -279,8 +279,26 @@ const char	*sim_policy_str(enum sim_policy);
 int		 sim_policy_parse(const char *, enum sim_policy *);
 
 /* sim_lp.c */
+enum sim_opt_method {
+	SIM_OPT_AUTO = 0,	/* fluid split if it meets the host bound,
+				   else SIM_OPT_COLGEN: sim_optimal() */
+	SIM_OPT_COLGEN,		/* path columns priced in as needed */
+	SIM_OPT_PATHS,		/* every path a column: the reference */
+};
+
+struct sim_opt_stats {
+	uint64_t	 fluid;		/* phases settled by the fluid split */
+	uint64_t	 lps;		/* phases solved by an LP */
+	uint64_t	 rounds;	/* pricing rounds, all phases */
+	uint64_t	 columns;	/* columns in the LPs, all phases */
+	double		 gap;		/* the largest (ub - lb) / ub left */
+};
+
 int		 sim_optimal(struct sim_scenario *, const struct sim_job *,
 		    struct sim_result *);
+int		 sim_optimal_with(struct sim_scenario *,
+		    const struct sim_job *, enum sim_opt_method,
+		    struct sim_result *, struct sim_opt_stats *);
 
 /* sim_report.c */
 struct sim_report {

@@ -544,6 +544,241 @@ test_determinism(void **state)
 	free(c);
 }
 
+/* ---- the optimum: column generation against the full LP ----------------- */
+
+/*
+ * sim_optimal() prices paths in (SIM_OPT_COLGEN); the reference LP has
+ * every path as a column (SIM_OPT_PATHS).  Both are exact, so they must
+ * agree to the solvers' tolerance (1e-6 relative: GLPK's 1e-7 feasibility
+ * and optimality tolerances, CG_GAP 1e-7), partitions included; and with
+ * one interval the column generation's lower bound must meet it.
+ */
+#define OPT_REL		1e-6
+
+static uint64_t	opt_fluid, opt_lps;	/* phases, over the tests */
+
+static void
+opt_agree(const char *what, struct sim_scenario *sc)
+{
+	static const enum sim_opt_method m[] = { SIM_OPT_COLGEN,
+				    SIM_OPT_AUTO };
+	struct sim_job		 job;
+	struct sim_result	 cg, ref;
+	struct sim_opt_stats	 st;
+	char			 err[512];
+	int			 i;
+
+	if (sim_job_build(sc, &job, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", what, err);
+	assert_int_equal(sim_optimal_with(sc, &job, SIM_OPT_PATHS, &ref,
+	    NULL), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(sim_optimal_with(sc, &job, m[i], &cg, &st),
+		    0);
+		if (isinf(ref.jct) != isinf(cg.jct) || (!isinf(ref.jct) &&
+		    !(fabs(cg.jct - ref.jct) <= OPT_REL * ref.jct)))
+			fail_msg("%s: %s %.9g s, full LP %.9g s", what,
+			    i == 0 ? "column generation" : "auto", cg.jct,
+			    ref.jct);
+		if (!(st.gap <= OPT_REL))
+			fail_msg("%s: gap %g left", what, st.gap);
+		/* the column generation ran wherever the fluid did not do */
+		assert_true(i == 1 || st.fluid == 0);
+		opt_fluid += st.fluid;
+		opt_lps += st.lps;
+	}
+	sim_job_free(&job);
+}
+
+static void
+opt_agree_yaml(const char *what, const char *yaml)
+{
+	struct sim_scenario	*sc = parse(yaml);
+
+	opt_agree(what, sc);
+	sim_scen_free(sc);
+}
+
+/* Hand-made cases: failures mid-phase, degrades, background, 3 tiers. */
+static void
+test_opt_colgen_cases(void **state)
+{
+	const struct {
+		const char	*what, *yaml;
+	} cases[] = {
+		{ "tiny, failure at 1 s", TINY_FABRIC
+		    "events:\n"
+		    "  - {at: 1s, link: [l1, s1], action: down}\n"
+		    TWO_FLOWS },
+		{ "tiny, degraded, fixed and poisson background", TINY_FABRIC
+		    "events:\n"
+		    "  - {at: 0, link: [l1, s1], action: degrade,"
+		    " fraction: 0.3}\n"
+		    "  - {at: 700ms, link: [l2, s2], action: degrade,"
+		    " fraction: 0.6}\n"
+		    TWO_FLOWS
+		    "background:\n"
+		    "  - {type: fixed, src: h2, dst: h3, rate: 20G,"
+		    " stop: 1500ms}\n"
+		    "  - {type: poisson, rate: 2, sizes: [1GB, 2GB],"
+		    " hosts: [h1, h2, h3, h4], start: 200ms}\n" },
+		{ "two tiers, ring, degrade, down, restore", det_yaml },
+		{ "tiny, only within a leaf, and a failure", TINY_FABRIC
+		    "events:\n"
+		    "  - {at: 100ms, link: [l1, s1], action: down}\n"
+		    "workload:\n"
+		    "  - {type: pipeline, stages: [h1, h2], size: 12.5GB}\n" },
+		{ "tiny, only within a leaf", TINY_FABRIC
+		    "workload:\n"
+		    "  - {type: pipeline, stages: [h1, h2], size: 12.5GB}\n" },
+		{ "three tiers, pods cut apart where no single cut shows it",
+		    "fabric: {clos: {pods: 2, leaves: 1, spines: 1,"
+		    " superspines: 2, hosts_per_leaf: 2, host_link: 100G,"
+		    " leaf_link: 100G, spine_link: 100G}}\n"
+		    "events:\n"
+		    "  - {at: 0, link: [pod0-spine1, ss2], action: down}\n"
+		    "  - {at: 0, link: [pod1-spine2, ss1], action: down}\n"
+		    "workload:\n"
+		    "  - {type: all-to-all, hosts: all, size: 1GB}\n" },
+		{ "three tiers, all-to-all, failures",
+		    "fabric: {clos: {pods: 3, leaves: 3, spines: 2,"
+		    " superspines: 3, hosts_per_leaf: 2, host_link: 100G,"
+		    " leaf_link: 40G, spine_link: 25G}}\n"
+		    "events:\n"
+		    "  - {at: 0, link: [pod0-leaf1, pod0-spine1],"
+		    " action: degrade, fraction: 0.25}\n"
+		    "  - {at: 0, link: [pod1-spine3, ss2], action: down}\n"
+		    "  - {at: 50ms, link: [pod2-spine5, ss1], action: down}\n"
+		    "  - {at: 300ms, link: [pod1-spine3, ss2],"
+		    " action: restore}\n"
+		    "workload:\n"
+		    "  - {type: all-to-all, hosts: all, size: 1GB}\n"
+		    "  - {type: pipeline, stages: [pod0-h1, pod2-h18],"
+		    " microbatches: 3, size: 500MB}\n"
+		    "background:\n"
+		    "  - {type: fixed, src: pod0-h2, dst: pod1-h8, rate: 5G}\n" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		opt_agree_yaml(cases[i].what, cases[i].yaml);
+}
+
+/* Every shipped example. */
+static void
+test_opt_colgen_examples(void **state)
+{
+	struct sim_scenario	*sc;
+	struct dirent		*de;
+	char			 path[4096], err[512];
+	DIR			*d;
+	int			 n = 0;
+
+	assert_non_null(d = opendir(TEST_EXAMPLES));
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".yml") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", TEST_EXAMPLES,
+		    de->d_name);
+		if ((sc = sim_scen_load(path, err, sizeof(err))) == NULL)
+			fail_msg("%s", err);
+		opt_agree(de->d_name, sc);
+		sim_scen_free(sc);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 5);
+}
+
+/*
+ * Random small fabrics, two or three tiers, with random degrades,
+ * failures and restores at random times, under a random collective and
+ * sometimes background: 40 of them.
+ */
+static void
+random_scenario(uint64_t seed, char *y, size_t len)
+{
+	static const char	*acts[] = { "down", "restore",
+				    "degrade, fraction: 0.25",
+				    "degrade, fraction: 0.5",
+				    "degrade, fraction: 0.75" };
+	static const char	*work[] = {
+		"  - {type: all-to-all, hosts: all, size: 200MB}\n",
+		"  - {type: ring-allreduce, hosts: all, order: random,"
+		" size: 1GB}\n",
+		"  - {type: ring-allreduce, hosts: all, order: interleave,"
+		" rails: 2, channels: 2, size: 1GB}\n",
+	};
+	struct sim_rng	 r;
+	uint32_t	 three, pods, leaves, spines, ss, hpl, i, nev, l, p, s;
+	size_t		 n;
+	char		 pre[16];
+
+	sim_rng_seed(&r, seed);
+	three = (uint32_t)sim_rng_below(&r, 2);
+	pods = three ? 2 + (uint32_t)sim_rng_below(&r, 2) : 1;
+	leaves = 2 + (uint32_t)sim_rng_below(&r, 3);
+	spines = 2 + (uint32_t)sim_rng_below(&r, 2);
+	ss = 2 + (uint32_t)sim_rng_below(&r, 3);
+	hpl = 2 + 2 * (uint32_t)sim_rng_below(&r, 2);
+	n = (size_t)snprintf(y, len, "fabric: {clos: {pods: %u, leaves: %u,"
+	    " spines: %u, superspines: %u, hosts_per_leaf: %u,"
+	    " host_link: 100G, leaf_link: %uG, spine_link: %uG}}\n"
+	    "events:\n", three ? pods : 0, leaves, spines, three ? ss : 0, hpl,
+	    25 + 25 * (uint32_t)sim_rng_below(&r, 3),
+	    25 + 25 * (uint32_t)sim_rng_below(&r, 3));
+	nev = 1 + (uint32_t)sim_rng_below(&r, 4);
+	for (i = 0; i < nev && n < len; i++) {
+		p = (uint32_t)sim_rng_below(&r, pods);
+		l = p * leaves + 1 + (uint32_t)sim_rng_below(&r, leaves);
+		s = p * spines + 1 + (uint32_t)sim_rng_below(&r, spines);
+		if (three)
+			snprintf(pre, sizeof(pre), "pod%u-", p);
+		else
+			pre[0] = '\0';
+		if (three && sim_rng_below(&r, 3) == 0)
+			n += (size_t)snprintf(y + n, len - n, "  - {at: %ums,"
+			    " link: [%sspine%u, ss%u], action: %s}\n",
+			    5 * (uint32_t)sim_rng_below(&r, 4), pre, s,
+			    1 + (uint32_t)sim_rng_below(&r, ss),
+			    acts[sim_rng_below(&r, 5)]);
+		else
+			n += (size_t)snprintf(y + n, len - n, "  - {at: %ums,"
+			    " link: [%sleaf%u, %sspine%u], action: %s}\n",
+			    5 * (uint32_t)sim_rng_below(&r, 4), pre, l, pre, s,
+			    acts[sim_rng_below(&r, 5)]);
+	}
+	if (n < len)
+		n += (size_t)snprintf(y + n, len - n, "workload:\n%s",
+		    work[sim_rng_below(&r, 3)]);
+	if (n < len && sim_rng_below(&r, 2) == 0)
+		snprintf(y + n, len - n, "background:\n  - {type: fixed,"
+		    " src: %sh1, dst: %sh%u, rate: 10G}\n", three ? "pod0-" : "",
+		    three ? "pod1-" : "", three ? leaves * hpl + 1 : 2);
+}
+
+static void
+test_opt_colgen_random(void **state)
+{
+	struct sim_scenario	*sc;
+	char			 y[4096], what[64], err[512];
+	uint64_t		 seed;
+
+	for (seed = 1; seed <= 40; seed++) {
+		random_scenario(seed, y, sizeof(y));
+		snprintf(what, sizeof(what), "random scenario %llu",
+		    (unsigned long long)seed);
+		sc = sim_scen_parse("random.yml", y, strlen(y), err,
+		    sizeof(err));
+		if (sc == NULL)
+			fail_msg("%s: %s\n%s", what, err, y);
+		opt_agree(what, sc);
+		sim_scen_free(sc);
+	}
+	/* both ways of sim_optimal() were exercised */
+	assert_true(opt_fluid > 0 && opt_lps > opt_fluid);
+}
+
 /* ---- the reader ----------------------------------------------------------- */
 
 struct bad {
@@ -686,6 +921,9 @@ main(void)
 		cmocka_unit_test(test_flowlet_ca_degraded),
 		cmocka_unit_test(test_flowlet_ca_reorder),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_opt_colgen_cases),
+		cmocka_unit_test(test_opt_colgen_examples),
+		cmocka_unit_test(test_opt_colgen_random),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_examples),
