@@ -308,6 +308,9 @@ loop_once(struct fabricd *d, int sfd, struct tmsg *scratch)
 	items[n++] = (zmq_pollitem_t){ d->ctl, 0, ZMQ_POLLIN, 0 };
 	if (d->sub != NULL)
 		items[n++] = (zmq_pollitem_t){ d->sub, 0, ZMQ_POLLIN, 0 };
+	if (d->probe_sub != NULL)
+		items[n++] = (zmq_pollitem_t){ d->probe_sub, 0, ZMQ_POLLIN,
+		    0 };
 	if (zmq_poll(items, (int)n, loop_timeout(d, now)) == -1 &&
 	    errno != EINTR)
 		fatal("zmq_poll");
@@ -324,6 +327,8 @@ loop_once(struct fabricd *d, int sfd, struct tmsg *scratch)
 		fd_control_dispatch(d);
 	if (d->sub != NULL && items[nb + nm + 2].revents)
 		telemetry_read(d, scratch);
+	if (d->probe_sub != NULL && items[n - 1].revents)
+		fd_probe_read(d, scratch);
 	now = (uint64_t)mono_ms();
 	if (now >= d->next_compute_ms) {
 		fd_compute(d, now);
@@ -373,6 +378,7 @@ teardown(struct fabricd *d)
 	if (d->ctl != NULL)
 		zmq_close(d->ctl);
 	telemetry_close(d);
+	fd_probe_close(d);
 	if (d->zctx != NULL)
 		zmq_ctx_term(d->zctx);
 	bgp_speaker_free(d->sp);
@@ -422,7 +428,8 @@ main(int argc, char **argv)
 	}
 	if ((d.zctx = zmq_ctx_new()) == NULL)
 		fatal("zmq_ctx_new");
-	if (telemetry_open(&d) == -1 || speaker_open(&d) == -1 ||
+	if (telemetry_open(&d) == -1 || fd_probe_open(&d) == -1 ||
+	    speaker_open(&d) == -1 ||
 	    fd_control_open(&d, o.control) == -1 ||
 	    (o.metrics != NULL && fd_metrics_open(&d, o.metrics) == -1))
 		goto out;

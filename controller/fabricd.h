@@ -29,7 +29,12 @@
 #define FD_LOCAL_PREF		200	/* above the fabric's own (100) */
 #define FD_REQ_MAX		4096	/* a control request, octets */
 #define FD_METRICS_CONNS	8
-#define FD_FLOWLET_COMMUNITY	0xfabc0001U	/* 64188:1 marks flowlets */
+/* Routes of flowlet prefixes carry the large community 64188:1:1; the
+   agents mirror them into resilient groups (fabric-agent
+   --flowlet-community 64188:1:1). */
+#define FD_FLOWLET_LC_GA	64188
+#define FD_FLOWLET_LC_L1	1
+#define FD_FLOWLET_LC_L2	1
 
 /* Stable error codes, in logs and in control replies. */
 #define FD_E_CONFIG	"FD-CONFIG"	/* the configuration is refused */
@@ -48,7 +53,18 @@ struct fd_block {
 	uint32_t	*frr;		/* the weights FRR will install */
 	double		 err;		/* quantisation error announced */
 	int		 announced;
+	int		 all_failed;	/* the probe failed every path */
 	uint64_t	 moves;		/* weight changes pushed */
+};
+
+/* What fabric-probe last said about one path (fd_probe.c). */
+#define FD_PATHS_MAX	65536
+struct fd_pathstate {
+	uint32_t	 node, dst, link;	/* leaf, its destination, uplink */
+	int		 failed;
+	uint64_t	 seen_ms;
+	uint32_t	 rtt_median_us, rtt_p99_us;
+	uint64_t	 sent, lost, integrity;
 };
 
 struct fd_peer {
@@ -87,6 +103,13 @@ struct fabricd {
 	void			*sub;		/* telemetry, every endpoint */
 	void			*ctl;		/* fabricctl, REP */
 	char			 ctl_addr[FAB_ZMQ_ADDR_MAX];
+
+	void			*probe_sub;	/* fabric-probe reports */
+	struct tmsg_rx		 probe_rx;
+	int			 probe_rx_ok;
+	struct fd_pathstate	*paths;
+	size_t			 npaths, pathcap;
+	uint64_t		 probe_unmapped;
 
 	int			 metrics_fd;
 	struct fd_metrics_conn	 mconn[FD_METRICS_CONNS];
@@ -137,6 +160,17 @@ void		 fd_print_weights(struct fabricd *, FILE *, int json);
 int		 fd_control_open(struct fabricd *, const char *endpoint);
 void		 fd_control_dispatch(struct fabricd *);
 int		 fd_reload(struct fabricd *, char *err, size_t errlen);
+
+/* fd_probe.c */
+int		 fd_probe_open(struct fabricd *);
+void		 fd_probe_close(struct fabricd *);
+void		 fd_probe_read(struct fabricd *, struct tmsg *);
+int		 fd_probe_report(struct fabricd *, const struct tmsg_path *,
+		    uint64_t now_ms);
+int		 fd_probe_failed(struct fabricd *, uint32_t node, uint32_t dst,
+		    uint32_t link, uint64_t now_ms);
+struct json_object *fd_probe_json(struct fabricd *, uint32_t node,
+		    uint32_t dst, uint32_t link);
 
 /* fd_metrics.c */
 int		 fd_metrics_open(struct fabricd *, const char *addr);

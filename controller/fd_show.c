@@ -56,11 +56,11 @@ dest_prefixes(struct fabricd *d, uint32_t dst)
 }
 
 static json_object *
-block_json(struct fabricd *d, const struct fd_block *b)
+block_json(struct fabricd *d, struct fd_block *b)
 {
 	const struct fabric	*f = d->cfg->fabric;
 	json_object		*o = json_object_new_object();
-	json_object		*paths = json_object_new_array(), *p;
+	json_object		*paths = json_object_new_array(), *p, *pr;
 	uint32_t		 pos, li;
 
 	add_str(o, "switch", node_name(d, b->node));
@@ -80,6 +80,26 @@ block_json(struct fabricd *d, const struct fd_block *b)
 		add_num(p, "share", b->applied[pos]);
 		add_int(p, "frr_weight", b->frr[pos]);
 		add_int(p, "lbw_mbps", b->mbps[pos]);
+		if ((pr = fd_probe_json(d, b->node, b->dst, li)) != NULL)
+			json_object_object_add(p, "probe", pr);
+		json_object_array_add(paths, p);
+	}
+	/* paths the probe took out are shown too, with weight 0 */
+	for (pos = 0; pos < b->n; pos++) {
+		li = f->nodes[b->node].adj[pos];
+		if (b->mbps[pos] != 0 || !fd_probe_failed(d, b->node, b->dst,
+		    li, (uint64_t)mono_ms()))
+			continue;
+		p = json_object_new_object();
+		add_str(p, "link", d->cfg->link_names[li]);
+		add_str(p, "neighbor", node_name(d,
+		    fab_link_other(f, li, b->node)));
+		add_str(p, "nexthop", fab_config_nexthop(d->cfg, li, b->node));
+		add_num(p, "share", 0);
+		add_int(p, "frr_weight", 0);
+		add_int(p, "lbw_mbps", 0);
+		json_object_object_add(p, "probe", fd_probe_json(d, b->node,
+		    b->dst, li));
 		json_object_array_add(paths, p);
 	}
 	json_object_object_add(o, "paths", paths);

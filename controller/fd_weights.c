@@ -376,7 +376,7 @@ path_attrs(struct fabricd *d, const struct fd_block *b, uint32_t pos,
 	uint32_t		 li = n->adj[pos];
 	const char		*nh = fab_config_nexthop(d->cfg, li, b->node);
 	uint16_t		 as2 = n->asn > 65535 ? AS_TRANS : n->asn;
-	static uint32_t		 comms[2];
+	static uint32_t		 comm, lc[3];
 
 	memset(a, 0, sizeof(*a));
 	if (fp->af == AF_INET) {
@@ -393,10 +393,17 @@ path_attrs(struct fabricd *d, const struct fd_block *b, uint32_t pos,
 	    1ULL << ATTR_COMMUNITIES;
 	a->origin = ORIGIN_IGP;
 	a->local_pref = FD_LOCAL_PREF;
-	comms[0] = COMMUNITY_NO_ADVERTISE;
-	comms[1] = FD_FLOWLET_COMMUNITY;
-	a->communities = comms;
-	a->ncommunities = is_flowlet(d->cfg, fp) ? 2 : 1;
+	comm = COMMUNITY_NO_ADVERTISE;
+	a->communities = &comm;
+	a->ncommunities = 1;
+	if (is_flowlet(d->cfg, fp)) {
+		lc[0] = htonl(FD_FLOWLET_LC_GA);
+		lc[1] = htonl(FD_FLOWLET_LC_L1);
+		lc[2] = htonl(FD_FLOWLET_LC_L2);
+		a->large_communities = (uint8_t *)lc;
+		a->nlarge_communities = 1;
+		a->present |= 1ULL << ATTR_LARGE_COMMUNITIES;
+	}
 	if ((a->ext_communities = malloc(8)) == NULL)
 		return -1;
 	a->next_communities = 1;
@@ -465,9 +472,44 @@ block_withdraw(struct fabricd *d, struct fd_block *b)
 	b->announced = 0;
 }
 
+/*
+ * Paths the probe found failed get nothing, unless that would be all of
+ * them: then the probe is not believed (FD-LASTPATH), the model is.
+ */
+static int
+probe_zero(struct fabricd *d, struct fd_block *b, double *t, int found)
+{
+	const struct fab_node	*n = &d->cfg->fabric->nodes[b->node];
+	uint64_t		 now = (uint64_t)mono_ms();
+	uint32_t		 pos;
+	int			 failed = 0;
+
+	if (d->npaths == 0)
+		return found;
+	for (pos = 0; pos < b->n; pos++)
+		failed += t[pos] > 0 && fd_probe_failed(d, b->node, b->dst,
+		    n->adj[pos], now);
+	if (failed == 0)
+		return found;
+	if (failed == found) {
+		if (!b->all_failed)
+			log_warnx("%s: the probe says every path from %s to %s "
+			    "failed: keeping them", FD_E_LASTPATH, n->name,
+			    d->cfg->fabric->nodes[b->dst].name);
+		b->all_failed = 1;
+		return found;
+	}
+	b->all_failed = 0;
+	for (pos = 0; pos < b->n; pos++)
+		if (t[pos] > 0 && fd_probe_failed(d, b->node, b->dst,
+		    n->adj[pos], now))
+			t[pos] = 0;
+	return found - failed;
+}
+
 /* The target shares over the switch's links, from the computation. */
 static int
-block_target(struct fabricd *d, const struct fd_block *b, double *t)
+block_target(struct fabricd *d, struct fd_block *b, double *t)
 {
 	const struct fab_node	*n = &d->cfg->fabric->nodes[b->node];
 	const struct route_nh	*nh;
@@ -482,7 +524,7 @@ block_target(struct fabricd *d, const struct fd_block *b, double *t)
 				t[pos] += nh[i].weight;
 				found++;
 			}
-	return found;
+	return found > 0 ? probe_zero(d, b, t, found) : 0;
 }
 
 /* Moves in the last minute, from per-second counts. */

@@ -316,6 +316,73 @@ test_moves_per_minute_limit(void **state)
 	fx_free(x);
 }
 
+static struct tmsg_path
+report(const char *src, const char *dst, const char *spine, int failed)
+{
+	struct tmsg_path	p = {};
+
+	p.src.af = p.dst.af = TMSG_AF_INET;
+	inet_pton(AF_INET, src, p.src.addr);
+	inet_pton(AF_INET, dst, p.dst.addr);
+	p.nhops = 2;
+	p.hops[0].af = p.hops[1].af = TMSG_AF_INET;
+	inet_pton(AF_INET, "10.1.1.1", p.hops[0].addr);	/* the leaf */
+	inet_pton(AF_INET, spine, p.hops[1].addr);
+	p.state = failed ? TMSG_PATH_FAILED : TMSG_PATH_OK;
+	return p;
+}
+
+static void
+test_probe_failure_zeroes_a_path(void **state)
+{
+	struct fx		*x = fx_new(0);
+	struct fd_block		*b;
+	struct tmsg_path	 p;
+	uint64_t		 now = (uint64_t)mono_ms();
+	int			 i;
+
+	(void)state;
+	fd_compute(&x->d, now);
+	b = block(x, "leaf1", "leaf4");
+	p = report("10.1.1.11", "10.1.4.11", "10.0.0.1", 1);
+	assert_int_equal(fd_probe_report(&x->d, &p, now), 1);
+	fd_compute(&x->d, now + 10);
+	assert_float_equal(share(x, b, "spine1"), 0, 0);
+	assert_float_equal(share(x, b, "spine2"), 1, 1e-9);
+	/* only towards leaf4: leaf1 -> leaf2 keeps both */
+	assert_float_equal(share(x, block(x, "leaf1", "leaf2"), "spine1"),
+	    0.5, 1e-9);
+	/* a report that maps onto nothing is counted, not applied */
+	p = report("10.9.9.9", "10.1.4.11", "10.0.0.1", 1);
+	assert_int_equal(fd_probe_report(&x->d, &p, now), 0);
+	assert_int_equal(x->d.probe_unmapped, 1);
+	/* spine2 failed too: not believed, both kept */
+	p = report("10.1.1.11", "10.1.4.11", "10.0.0.2", 1);
+	fd_probe_report(&x->d, &p, now);
+	fd_compute(&x->d, now + 20);
+	assert_true(share(x, b, "spine1") > 0);
+	assert_true(share(x, b, "spine2") > 0);
+	/* spine2 heals: spine1 is out again; then spine1 heals too */
+	p = report("10.1.1.11", "10.1.4.11", "10.0.0.2", 0);
+	assert_int_equal(fd_probe_report(&x->d, &p, now), 1);
+	fd_compute(&x->d, now + 30);
+	assert_float_equal(share(x, b, "spine1"), 0, 0);
+	p = report("10.1.1.11", "10.1.4.11", "10.0.0.1", 0);
+	fd_probe_report(&x->d, &p, now);
+	for (i = 1; i <= 30; i++)
+		fd_compute(&x->d, now + 30 + 200 * i);
+	assert_float_equal(share(x, b, "spine1"), 0.5, 1e-9);
+	/* a failure nobody refreshes expires */
+	p = report("10.1.1.11", "10.1.4.11", "10.0.0.1", 1);
+	fd_probe_report(&x->d, &p, now);
+	assert_true(fd_probe_failed(&x->d, node(x, "leaf1"), node(x, "leaf4"),
+	    link_of(x, "spine1-leaf1"), now + 1000));
+	assert_false(fd_probe_failed(&x->d, node(x, "leaf1"), node(x, "leaf4"),
+	    link_of(x, "spine1-leaf1"), now + 3 * 3000 + 1));
+	fd_probe_close(&x->d);
+	fx_free(x);
+}
+
 static void
 test_link_holddown(void **state)
 {
@@ -502,6 +569,7 @@ main(void)
 		cmocka_unit_test(test_no_path_withdraws_routes),
 		cmocka_unit_test(test_frozen_telemetry_moves_nothing_but_failures),
 		cmocka_unit_test(test_moves_per_minute_limit),
+		cmocka_unit_test(test_probe_failure_zeroes_a_path),
 		cmocka_unit_test(test_link_holddown),
 		cmocka_unit_test(test_reload_is_a_transaction),
 		cmocka_unit_test(test_control_socket),
