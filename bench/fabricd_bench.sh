@@ -18,8 +18,9 @@
 #    RUNS with fabricd, interleaved; medians and their ratio.
 #
 # usage: bench/fabricd_bench.sh [ROUNDS [RUNS]]   (root; after make)
-#        defaults 20 and 5; FLOWS (8) and SIZE (4000000) from the
-#        environment
+#        defaults 20 and 5; FLOWS (8), SIZE (4000000) and MODE
+#        (fabricd's policy mode; default: the example's, static) from
+#        the environment
 set -u
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-20}
@@ -34,6 +35,7 @@ topo="$dir/$name/pod-2s4l.clab.yml"
 cfg="$dir/$name/fabricd.json"
 sed -i "s/^name: .*/name: $name/" "$topo"
 sed -i 's/"interval-ms": 200/"interval-ms": 50/' "$cfg"
+[ -n "${MODE:-}" ] && sed -i "s/\"mode\": \"static\"/\"mode\": \"$MODE\"/" "$cfg"
 (umask 077 && openssl rand -hex 32 >"$dir/$name/telemetry.key")
 leaf=clab-$name-leaf1
 ctl="-s ipc://$dir/control"
@@ -104,6 +106,7 @@ while [ "$r" -lt "$ROUNDS" ]; do
 		[ "$(w_spine1)" = 50 ] && break
 		sleep 0.1
 	done
+	[ "$(w_spine1)" = 50 ] || { echo "# round $r: not back to even" >&2; continue; }
 	sleep "0.$((200 + $(od -An -N1 -tu1 /dev/urandom) % 200))"
 	t0=$(now_ms)
 	ip netns exec "$leaf" tc qdisc add dev eth1 root tbf rate 2mbit \

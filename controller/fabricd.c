@@ -43,7 +43,7 @@ usage(FILE *fp)
 	    "usage: fabricd -f CONFIG [-v] [--syslog] [--control ENDPOINT]\n"
 	    "               [--metrics ADDR:PORT]\n"
 	    "       fabricd -f CONFIG --check [-j]\n"
-	    "       fabricd --sim SCENARIO [--seed N] [--policy P] [-j]\n"
+	    "       fabricd --sim [SCENARIO] [--seed N] [-j] [-q]\n"
 	    "\n"
 	    "  -f, --config FILE      the configuration (yang/fabric.yang, JSON or XML)\n"
 	    "  -n, --check            validate it, print the weights it gives, exit\n"

@@ -236,6 +236,18 @@ link_telemetry(struct fabricd *d, uint32_t li, uint64_t now, int *down)
 	}
 }
 
+/* Does a fresh end of link li report it down? */
+static int
+link_down_fresh(struct fabricd *d, uint32_t li, uint64_t now)
+{
+	struct fab_link		*l = &d->cfg->fabric->links[li];
+	struct ingest_link	*ea = end_of(d, l->a, l->a_if, now);
+	struct ingest_link	*eb = end_of(d, l->b, l->b_if, now);
+
+	return (ea != NULL && ea->oper == TMSG_OPER_DOWN) ||
+	    (eb != NULL && eb->oper == TMSG_OPER_DOWN);
+}
+
 /*
  * Telemetry (unless frozen) and the operator's drains into the model.
  * A link's state is the worst of: its admin state, and down when an end
@@ -252,9 +264,10 @@ fd_apply_telemetry(struct fabricd *d, uint64_t now)
 		down = 0;
 		if (!d->frozen)
 			link_telemetry(d, i, now, &down);
-		else		/* keep what was last seen */
-			down = f->links[i].state == FAB_DOWN &&
-			    d->admin[i] != FAB_DOWN;
+		else		/* loads frozen; a fresh end's down counts */
+			down = link_down_fresh(d, i, now) ||
+			    (f->links[i].state == FAB_DOWN &&
+			    d->admin[i] != FAB_DOWN && d->down_ms[i] != 0);
 		if (down)
 			d->down_ms[i] = now ? now : 1;
 		else if (d->down_ms[i] != 0 && now - d->down_ms[i] <
@@ -788,8 +801,7 @@ peer_config(struct fabricd *d, uint32_t node, struct bgp_rib *rib,
 
 	memset(pc, 0, sizeof(*pc));
 	snprintf(pc->name, sizeof(pc->name), "%s", n->name);
-	if (bgp_sockaddr_parse(n->bgp_addr, b->listen_port ? b->listen_port :
-	    BGP_PORT, &pc->addr) == -1) {
+	if (bgp_sockaddr_parse(n->bgp_addr, BGP_PORT, &pc->addr) == -1) {
 		log_warnx("%s: node %s: bad bgp-address %s", FD_E_CONFIG,
 		    n->name, n->bgp_addr);
 		return -1;
@@ -982,6 +994,47 @@ fd_peers_reconcile(struct fabricd *d, const struct fab_config *old,
 	d->npeers = n;
 }
 
+static int
+endpoints_same(const struct fab_endpoint *a, size_t na,
+    const struct fab_endpoint *b, size_t nb)
+{
+	size_t	i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i].name, b[i].name) != 0 ||
+		    strcmp(a[i].address, b[i].address) != 0 ||
+		    (a[i].hmac_key_file == NULL) != (b[i].hmac_key_file ==
+		    NULL) || (a[i].hmac_key_file != NULL &&
+		    strcmp(a[i].hmac_key_file, b[i].hmac_key_file) != 0))
+			return 0;
+	return 1;
+}
+
+/* Drains by fabricctl and running hold-downs survive a reload, by name. */
+static void
+admin_carry(struct fabricd *d, const struct fab_config *old,
+    const struct fabricd *od)
+{
+	const struct fabric	*f = d->cfg->fabric;
+	uint32_t		 i, j;
+
+	for (i = 0; i < old->fabric->nlinks; i++) {
+		if ((j = fab_config_link_find(d->cfg, old->link_names[i])) ==
+		    FAB_NONE)
+			continue;
+		if (od->admin[i] == FAB_DRAINED)
+			d->admin[j] = FAB_DRAINED;
+		d->down_ms[j] = od->down_ms[i];
+	}
+	for (i = 0; i < old->fabric->nnodes; i++)
+		if (od->node_admin[i] == FAB_DRAINED &&
+		    (j = fab_node_find(f, old->fabric->nodes[i].name)) !=
+		    FAB_NONE)
+			d->node_admin[j] = FAB_DRAINED;
+}
+
 /*
  * A reload is a transaction: the new file is loaded and checked whole;
  * only if it is good does it replace the running one.  BGP sessions stay
@@ -997,6 +1050,16 @@ fd_reload(struct fabricd *d, char *err, size_t errlen)
 	size_t			 nob;
 
 	if (fab_config_load(d->cfg_path, &ncfg, err, errlen) == -1) {
+		d->reload_failures++;
+		return -1;
+	}
+	if (!endpoints_same(ncfg->telemetry, ncfg->ntelemetry,
+	    ocfg->telemetry, ocfg->ntelemetry) ||
+	    !endpoints_same(ncfg->probe, ncfg->nprobe, ocfg->probe,
+	    ocfg->nprobe)) {
+		snprintf(err, errlen, "the telemetry and probe endpoints "
+		    "cannot change on reload: restart fabricd");
+		fab_config_free(ncfg);
 		d->reload_failures++;
 		return -1;
 	}
@@ -1017,6 +1080,7 @@ fd_reload(struct fabricd *d, char *err, size_t errlen)
 		d->reload_failures++;
 		return -1;
 	}
+	admin_carry(&nd, ocfg, d);
 	ob = d->blocks;
 	nob = d->nblocks;
 	d->blocks = NULL;
@@ -1033,6 +1097,9 @@ fd_reload(struct fabricd *d, char *err, size_t errlen)
 	d->blocks = nd.blocks;
 	d->nblocks = nd.nblocks;
 	fd_peers_reconcile(d, ocfg, ob, nob);
+	free(d->paths);		/* indexed by the old numbering: the */
+	d->paths = NULL;	/* probes' next reports bring them back */
+	d->npaths = d->pathcap = 0;
 	fd_blocks_free(ob, nob);
 	fab_config_free(ocfg);
 	d->reloads++;

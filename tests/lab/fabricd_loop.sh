@@ -1,10 +1,13 @@
 #!/bin/sh
 # fabricd closes the loop on a real lab: FRR on every switch, fabric-agent
-# beside it, fabricd in the management namespace.  On the BGP-unnumbered
+# beside it, fabric-probe between two hosts, fabricd in the management
+# namespace.  On the BGP-unnumbered
 # pod: the weights fabricd plans are the ones in the leaf's kernel FIB; a
 # link shaped to a trickle loses its weight; draining a spine moves its
 # traffic away with no packet lost and its sessions up; a failed link is
-# left at once; a bad reload changes nothing; stale telemetry freezes the
+# left at once; a path that silently drops RoCE traffic (nftables on a
+# spine) is found by the probe and loses its weight until it heals; a bad
+# reload changes nothing; stale telemetry freezes the
 # weights; metrics are served; stopping fabricd hands the fabric back to
 # its own ECMP with no packet lost.  On the numbered pod: the same kernel
 # check, and a drained link.
@@ -13,7 +16,8 @@ lab_skip_unless_runnable
 
 FABRICD="$abs_top_builddir/controller/fabricd"
 AGENT="$abs_top_builddir/telemetry/fabric-agent"
-for t in curl openssl "$FABRICD" "$AGENT"; do
+PROBE="$abs_top_builddir/gpu-probe/fabric-probe"
+for t in curl openssl nft "$FABRICD" "$AGENT" "$PROBE"; do
 	command -v "$t" >/dev/null 2>&1 || {
 		echo "FAIL: $t not found (run tools/setup.sh)"
 		exit 1
@@ -119,6 +123,15 @@ t0=$(now)
 check "$name: deployed and converged" "$FABRICCTL" lab wait -t "$topo" --timeout 90
 for s in 1 2; do start_agent $name spine$s 172.20.20.$((10 + s)); done
 for l in 1 2 3 4; do start_agent $name leaf$l 172.20.20.$((100 + l)); done
+# fabric-probe: h4 answers, h1 probes every path to it and publishes its
+# reports on h1's management address, where fabricd subscribes
+h1mgmt=$(ip -n "clab-$name-h1" -j -4 addr show dev eth0 | jq -r '.[0].addr_info[0].local')
+jq --arg a "tcp://$h1mgmt:7300" '."fabric:probe" = {endpoint: [{name: "h1",
+    address: $a, "hmac-key-file": "telemetry.key"}]}' "$cfg" >"$cfg.new" &&
+    mv "$cfg.new" "$cfg"
+ip netns exec "clab-$name-h4" "$PROBE" --respond --allow 10.1.1.0/24 \
+    >/dev/null 2>"$dir/respond.log" &
+pids="$pids $!"
 start_fabricd $name "$cfg"
 
 check "$name: fabricd has a session to all 6 switches" \
@@ -169,7 +182,7 @@ check "$name: leaf1 back on both spines" \
 
 # A bad reload changes nothing
 cp "$cfg" "$dir/good.json"
-sed -i 's/"mode": "adaptive"/"mode": "sideways"/' "$cfg"
+sed -i 's/"mode": "static"/"mode": "sideways"/' "$cfg"
 check "$name: a bad reload is refused" \
     sh -c "! $FABRICCTL reload -s ipc://$dir/control 2>$dir/reload.err"
 check "$name: ... naming the file and the data path" \
@@ -185,6 +198,31 @@ check "$name: a good reload keeps every session" sh -c "
 check "$name: /metrics has the session states and weights" \
     sh -c "ip netns exec clab-$name-mgmt-net curl -sf http://127.0.0.1:9342/metrics | grep -q 'fabric_bgp_session_up{switch=\"leaf1\"} 1' &&
 	ip netns exec clab-$name-mgmt-net curl -sf http://127.0.0.1:9342/metrics | grep -q '^fabric_weight_share{switch=\"leaf1\",destination=\"leaf4\"'"
+
+# fabric-probe finds a path that drops RoCE traffic (BGP sees nothing)
+ip netns exec "clab-$name-h1" "$PROBE" --target 10.1.4.11 --report 100 \
+    --publish "tcp://$h1mgmt:7300" --key "$dir/$name/telemetry.key" --id h1 \
+    >/dev/null 2>"$dir/probe.log" &
+probe=$!
+pids="$pids $probe"
+check "$name: fabricd hears the probe on both paths to leaf4" \
+    retry 15 sh -c "$FABRICCTL show paths 10.1.4.0/24 -j -s ipc://$dir/control | jq -e '[.switches[] | select(.switch == \"leaf1\") | .paths[] | select(.probe.state == \"ok\")] | length == 2' >/dev/null"
+ip netns exec "clab-$name-spine1" nft add table inet fdtest
+ip netns exec "clab-$name-spine1" nft add chain inet fdtest fwd \
+    '{ type filter hook forward priority 0; }'
+ip netns exec "clab-$name-spine1" nft add rule inet fdtest fwd udp dport 4791 drop
+t1=$(now)
+check "$name: spine1 drops UDP 4791: leaf1's kernel route to $dst leaves it" \
+    retry 10 sh -c "[ \"\$(ip -n $leaf -j route show $dst | jq -r '.[0].gateway // ([.[0].nexthops[].gateway] | join(\",\"))')\" = 10.0.0.2 ]"
+echo "# black hole to kernel FIB: $(elapsed "$t1" "$(now)") s"
+check "$name: ... shown as failed by the probe, weight 0" \
+    sh -c "$FABRICCTL show paths 10.1.4.0/24 -j -s ipc://$dir/control | jq -e '[.switches[] | select(.switch == \"leaf1\") | .paths[] | select(.neighbor == \"spine1\")][0] | .probe.state == \"failed\" and .frr_weight == 0' >/dev/null"
+check "$name: ... only towards leaf4: leaf1 -> leaf2 keeps spine1" \
+    sh -c "[ \$(ip -n $leaf -j route show 10.1.2.0/24 | jq '.[0].nexthops | length') -eq 2 ]"
+ip netns exec "clab-$name-spine1" nft delete table inet fdtest
+check "$name: fault removed: spine1 back for $dst" \
+    retry 15 sh -c "[ \$(ip -n $leaf -j route show $dst | jq '.[0].nexthops | length') -eq 2 ]"
+kill "$probe"
 
 # Stale telemetry freezes the weights
 kill "$agent_leaf4"

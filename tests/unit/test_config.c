@@ -331,7 +331,7 @@ test_minimal(void **state)
 	assert_int_equal(cfg->fabric->nnodes, 5);
 	assert_int_equal(cfg->fabric->nlinks, 4);
 	/* defaults everywhere else */
-	assert_int_equal(cfg->policy.mode, FAB_MODE_ADAPTIVE);
+	assert_int_equal(cfg->policy.mode, FAB_MODE_STATIC);
 	assert_int_equal(cfg->ntelemetry, 0);
 	assert_null(cfg->telemetry);
 	assert_int_equal(cfg->nprobe, 0);

@@ -415,15 +415,24 @@ test_reload_is_a_transaction(void **state)
 	(void)state;
 	fd_compute(&x->d, 1000);
 	npeers = x->d.npeers;
-	copy_config(x, POD2S4L, "\"mode\": \"adaptive\"", "\"mode\": \"up\"");
+	copy_config(x, POD2S4L, "\"mode\": \"static\"", "\"mode\": \"up\"");
 	assert_int_equal(fd_reload(&x->d, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "mode"));
 	assert_int_equal(x->d.reload_failures, 1);
 	assert_float_equal(share(x, block(x, "leaf1", "leaf4"), "spine1"),
 	    0.5, 1e-9);
+	/* drains survive a reload */
+	x->d.node_admin[node(x, "spine2")] = FAB_DRAINED;
 	/* a good one: leaf4 loses its prefix; sessions and weights stay */
-	copy_config(x, POD2S4L, ", \"prefix\": [\"10.1.4.0/24\"]", "");
-	assert_int_equal(fd_reload(&x->d, err, sizeof(err)), 0);
+	copy_config(x, POD2S4L, "\"fabric:telemetry\"", "\"fabric:probe\"");
+	copy_config(x, x->path, ", \"prefix\": [\"10.1.4.0/24\"]", "");
+	if (fd_reload(&x->d, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(x->d.node_admin[node(x, "spine2")], FAB_DRAINED);
+	/* telemetry endpoints cannot change on reload */
+	copy_config(x, POD2S4L, NULL, NULL);
+	assert_int_equal(fd_reload(&x->d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "endpoints"));
 	assert_int_equal(x->d.npeers, npeers);
 	assert_int_equal(x->d.nblocks, 4 * 3 - 3);	/* leaf4 no dest */
 	assert_true(block(x, "leaf1", "leaf2")->announced);
