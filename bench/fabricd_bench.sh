@@ -101,7 +101,7 @@ echo "# fabricd_bench $(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1
 # ---- 1. reaction ------------------------------------------------------
 : >"$dir/react"
 r=0
-while [ "$r" -lt "$ROUNDS" ]; do
+while [ "$r" -lt "$ROUNDS" ] && [ -z "${SKIP_REACT:-}" ]; do
 	for i in $(seq 100); do	# even again, and settled
 		[ "$(w_spine1)" = 50 ] && break
 		sleep 0.1
@@ -170,11 +170,25 @@ job() {		# one run; prints its completion time in ms
 : >"$dir/ecmp"
 : >"$dir/fabricd"
 run=0
+until_w() {	# TEST VALUE: waits (10 s at most) for leaf1's weight test
+	for i in $(seq 200); do
+		w=$(w_spine1)
+		case $1 in
+		is) [ "$w" = "$2" ] && return 0 ;;
+		below) [ "$w" != none ] && [ "$w" -lt "$2" ] && return 0 ;;
+		esac
+		sleep 0.05
+	done
+	echo "fabricd_bench: leaf1's weight to spine1 is $w, not $1 $2" >&2
+	exit 1
+}
 while [ "$run" -lt "$RUNS" ]; do
-	sleep 1		# fabricd's weights for the shaped links settle
+	until_w below 25	# fabricd's weights for the shaped links
+	sleep 0.5
 	job >>"$dir/fabricd" || exit 1
 	stop_fabricd
-	sleep 1		# back on FRR's own ECMP
+	until_w is none		# FRR's own ECMP (link-local next-hops)
+	sleep 0.5
 	job >>"$dir/ecmp" || exit 1
 	start_fabricd
 	run=$((run + 1))

@@ -268,6 +268,23 @@ lost=$(ping_lost)
 check "$name: no ping lost while the link came back (lost $lost of 2000)" \
     test "$lost" = 0
 
+# fabricd crashes: graceful restart keeps the switches forwarding on its
+# weights; restarted, it refreshes them
+ping_bg "clab-$name-h1" 10.1.4.11 300
+sleep 0.5
+kill -9 "$fdpid"
+wait "$fdpid" 2>/dev/null
+fdpid=
+sleep 2
+check "$name: fabricd killed: leaf1 keeps its paths, marked stale (GR)" \
+    sh -c "vtysh -N $leaf -c 'show bgp ipv4 unicast $dst json' | jq -e '[.paths[] | select(.peer.peerId == \"172.20.20.1\" and .stale == true)] | length == 2' >/dev/null"
+wait "$pingpid"
+lost=$(ping_lost)
+check "$name: ... and loses no ping (lost $lost of 300)" test "$lost" = 0
+start_fabricd $name "$cfg"
+check "$name: fabricd back: its paths refreshed, not stale" \
+    retry 30 sh -c "vtysh -N $leaf -c 'show bgp ipv4 unicast $dst json' | jq -e '[.paths[] | select(.peer.peerId == \"172.20.20.1\")] | length == 2 and ([.[] | select(.stale == true)] | length == 0)' >/dev/null"
+
 # fabricd stops: FRR's own ECMP, nothing lost
 ping_bg "clab-$name-h1" 10.1.4.11 300
 sleep 0.5
