@@ -678,7 +678,10 @@ out:
  * the link rows' duals (the links' prices) is added if its length is
  * below the commodity row's dual, i.e. if its reduced cost is negative.
  * When no path is, the master's optimum is the full LP's: every column of
- * the full LP has a non-negative reduced cost.  Pricing is a DP over the
+ * the full LP has a non-negative reduced cost.  The first columns are a
+ * greedy split per commodity (cg_warm), and a commodity that prices out
+ * gets several paths at once (cg_price_comm): a min-max LP's duals
+ * price only the busiest links.  Pricing is a DP over the
  * candidate next-hops (the same shortest up-down paths as
  * sim_paths_enum()), memoised per destination leaf: a few thousand
  * operations per commodity, where the full LP has 16,384 columns per
@@ -697,7 +700,7 @@ out:
 #define CG_ROUNDS_MAX	10000
 #define CG_REL_TOL	1e-9		/* reduced cost, relative to the dual */
 #define CG_GAP		1e-7		/* one interval: done at this gap */
-#define CG_WARM		2		/* first paths: see cg_warm() */
+#define CG_WARM		2		/* parts per smallest link: cg_warm() */
 #define CG_PARTS_MAX	256
 #define CG_MULTI	16		/* paths a commodity a round, at most */
 
@@ -734,7 +737,7 @@ struct cg {
 	double		*dem;		/* [k]: the volume, Gbit (J = 1) */
 	double		*kvol;		/* [k]: the volume, Gbit */
 	double		*rate;		/* [k]: non-blocking rate, Gbit/s */
-	double		 hbound;	/* J = 1: tau from the host links */
+	double		 hbound;	/* J = 1: tau's bound: hosts, cuts */
 	struct cgcol	*cols;
 	size_t		 ncols, colcap;
 	uint32_t	*eld;		/* the columns' entries */
@@ -747,10 +750,10 @@ struct cg {
 	size_t		 seencap, nseen;
 	uint64_t	*order;		/* dst leaf << 32 | commodity */
 	double		*w;		/* [nld]: one interval's prices */
-	double		*load;		/* [nld]: cg_warm(), Gbit/s */
-	const double	*cap;		/* [nld]: cg_warm(), Gbit/s */
-	double		 amt;		/* cg_warm(): what is being placed */
-	int		 bottleneck;	/* cg_dist(): min (max, sum) load */
+	double		*load;		/* [nld]: placed so far (cg_dist) */
+	const double	*cap;		/* [nld]: Gbit/s */
+	double		 amt;		/* what is being placed */
+	int		 bottleneck;	/* cg_dist(): 0, 1 or 2, see there */
 	uint32_t	 dst, stampv;
 	uint32_t	*stamp;		/* [2 * node + down] */
 	double		*cost, *cost2;
