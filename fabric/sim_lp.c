@@ -761,6 +761,7 @@ struct cg {
 	struct sim_cand	*cand;		/* SIM_HOPS_MAX + 1 rows of maxdeg */
 	int		 maxdeg;
 	double		 ub, lb;
+	uint32_t	 rounds;	/* cg_price() calls */
 	double		 fluid_util;	/* cg_fluid(): max_link_util */
 	struct sim_opt_stats *st;
 };
@@ -1119,13 +1120,16 @@ static int
 cg_price(struct cg *g, size_t *added)
 {
 	struct lpctx	*c = g->c;
-	uint32_t	 j, k;
+	uint32_t	 jj, j, k;
 	size_t		 i;
 	double		 pi, d, capw, num = 0, bgd = 0;
 
 	*added = 0;
 	g->bottleneck = 2;
-	for (j = 0; j < g->J; j++) {
+	for (jj = 0; jj < g->J; jj++) {
+		/* start in the fabric the round before (or cg_warm, which
+		 * goes backwards from phase_time's last) ended in */
+		j = g->rounds % 2 == 1 ? g->J - 1 - jj : jj;
 		if (state_at(c, c->iv[j].start) == -1)
 			return -1;
 		capw = cg_prices(g, j);
@@ -1154,6 +1158,7 @@ cg_price(struct cg *g, size_t *added)
 			g->lb = capw - bgd > 0 ? num / (capw - bgd) : 0;
 	}
 	g->bottleneck = 0;
+	g->rounds++;
 	if (g->lb < g->hbound)
 		g->lb = g->hbound;
 	return 0;
@@ -1702,7 +1707,7 @@ cg_warm(struct cg *g)
 	int		 r = -1;
 
 	g->bottleneck = 1;
-	for (j = 0; j < g->J; j++) {
+	for (j = g->J; j-- > 0;) {
 		if (state_at(g->c, g->c->iv[j].start) == -1 ||
 		    cg_warm_ivl(g, j, &ent, &n) == -1 ||
 		    cg_warm_cols(g, j, ent, n) == -1)
