@@ -13,6 +13,8 @@
  *         link to the pod's first spine at half capacity and the second
  *         spine's link to one super-spine down, from the start: the
  *         hosts' links no longer bound the phase, so an LP must run
+ *   ring-mid: the ring step with the first leaf's link to the first
+ *         spine down halfway through it: two intervals in one LP
  *   auto (sim_optimal), colgen (no fluid shortcut), paths (the full LP)
  * Prints one line; bench/lp_scale_bench.sh caps each run at 10 minutes.
  */
@@ -77,14 +79,15 @@ main(int argc, char **argv)
 		m = (enum sim_opt_method)i;
 	if ((argc != 3 && argc != 4) || (strcmp(argv[2], "ring") != 0 &&
 	    strcmp(argv[2], "a2a") != 0 && strcmp(argv[2], "ring-deg") != 0 &&
-	    strcmp(argv[2], "a2a-deg") != 0)) {
+	    strcmp(argv[2], "a2a-deg") != 0 &&
+	    strcmp(argv[2], "ring-mid") != 0)) {
 		fprintf(stderr, "usage: lp_scale_bench GPUS "
-		    "ring|a2a|ring-deg|a2a-deg [auto|colgen|paths]\n");
+		    "ring|a2a|ring-deg|a2a-deg|ring-mid [auto|colgen|paths]\n");
 		return 2;
 	}
 	pods = ((uint32_t)strtoul(argv[1], NULL, 10) + 1023) / 1024;
 	a2a = strncmp(argv[2], "a2a", 3) == 0;
-	deg = strchr(argv[2], '-') != NULL;
+	deg = strstr(argv[2], "-deg") != NULL;
 	cap = 1024 + (size_t)pods * 256;
 	if ((yaml = malloc(cap)) == NULL)
 		return 1;
@@ -93,7 +96,9 @@ main(int argc, char **argv)
 	    "    superspines: 64\n    hosts_per_leaf: 4\n    gpus_per_host: 8\n"
 	    "    host_link: 3200G\n    leaf_link: 800G\n    spine_link: 800G\n"
 	    "workload:\n  - {type: all-to-all, hosts: all,"
-	    " size: 1MB}\n%s", pods, deg ? "events:\n" : "");
+	    " size: 1MB}\n%s", pods, deg ? "events:\n" :
+	    strcmp(argv[2], "ring-mid") == 0 ? "events:\n  - {at: 150us,"
+	    " link: [pod0-leaf1, pod0-spine1], action: down}\n" : "");
 	for (i = 0; deg && i < pods; i++)
 		len += (size_t)snprintf(yaml + len, cap - len,
 		    "  - {at: 0, link: [pod%u-leaf%u, pod%u-spine%u],"

@@ -6,7 +6,7 @@
 # METHOD: auto (sim_optimal: the fluid split where it meets a lower
 # bound, else column generation; the default), colgen (column generation
 # always) or paths (the full LP, every path a column: the reference).
-# WORKLOADS: default "ring a2a ring-deg a2a-deg" (see lp_scale_bench.c).
+# WORKLOADS: default "ring a2a ring-deg a2a-deg ring-mid" (lp_scale_bench.c).
 # The full LP's all-to-all above 1,024 GPUs is skipped: at 10,240 it ran
 # out of memory (23 GiB) after 222 s, which can take a shared machine
 # down with it; A2A_MAX=10240 runs it anyway.
@@ -18,7 +18,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bench/lp_scale_bench
 cap=${CAP:-600}
 method=${METHOD:-auto}
-workloads=${WORKLOADS:-ring a2a ring-deg a2a-deg}
+workloads=${WORKLOADS:-ring a2a ring-deg a2a-deg ring-mid}
 if [ "$method" = paths ]; then
 	a2a_max=${A2A_MAX:-1024}
 else

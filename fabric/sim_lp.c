@@ -678,7 +678,10 @@ out:
  * the link rows' duals (the links' prices) is added if its length is
  * below the commodity row's dual, i.e. if its reduced cost is negative.
  * When no path is, the master's optimum is the full LP's: every column of
- * the full LP has a non-negative reduced cost.  Pricing is a DP over the
+ * the full LP has a non-negative reduced cost.  The first columns are a
+ * greedy split per commodity (cg_warm), and a commodity that prices out
+ * gets several paths at once (cg_price_comm): a min-max LP's duals
+ * price only the busiest links.  Pricing is a DP over the
  * candidate next-hops (the same shortest up-down paths as
  * sim_paths_enum()), memoised per destination leaf: a few thousand
  * operations per commodity, where the full LP has 16,384 columns per
@@ -697,7 +700,7 @@ out:
 #define CG_ROUNDS_MAX	10000
 #define CG_REL_TOL	1e-9		/* reduced cost, relative to the dual */
 #define CG_GAP		1e-7		/* one interval: done at this gap */
-#define CG_WARM		2		/* first paths: see cg_warm() */
+#define CG_WARM		2		/* parts per smallest link: cg_warm() */
 #define CG_PARTS_MAX	256
 #define CG_MULTI	16		/* paths a commodity a round, at most */
 
@@ -734,7 +737,7 @@ struct cg {
 	double		*dem;		/* [k]: the volume, Gbit (J = 1) */
 	double		*kvol;		/* [k]: the volume, Gbit */
 	double		*rate;		/* [k]: non-blocking rate, Gbit/s */
-	double		 hbound;	/* J = 1: tau from the host links */
+	double		 hbound;	/* J = 1: tau's bound: hosts, cuts */
 	struct cgcol	*cols;
 	size_t		 ncols, colcap;
 	uint32_t	*eld;		/* the columns' entries */
@@ -747,10 +750,10 @@ struct cg {
 	size_t		 seencap, nseen;
 	uint64_t	*order;		/* dst leaf << 32 | commodity */
 	double		*w;		/* [nld]: one interval's prices */
-	double		*load;		/* [nld]: cg_warm(), Gbit/s */
-	const double	*cap;		/* [nld]: cg_warm(), Gbit/s */
-	double		 amt;		/* cg_warm(): what is being placed */
-	int		 bottleneck;	/* cg_dist(): min (max, sum) load */
+	double		*load;		/* [nld]: placed so far (cg_dist) */
+	const double	*cap;		/* [nld]: Gbit/s */
+	double		 amt;		/* what is being placed */
+	int		 bottleneck;	/* cg_dist(): 0, 1 or 2, see there */
 	uint32_t	 dst, stampv;
 	uint32_t	*stamp;		/* [2 * node + down] */
 	double		*cost, *cost2;
@@ -758,6 +761,7 @@ struct cg {
 	struct sim_cand	*cand;		/* SIM_HOPS_MAX + 1 rows of maxdeg */
 	int		 maxdeg;
 	double		 ub, lb;
+	uint32_t	 rounds;	/* cg_price() calls */
 	double		 fluid_util;	/* cg_fluid(): max_link_util */
 	struct sim_opt_stats *st;
 };
@@ -1116,13 +1120,16 @@ static int
 cg_price(struct cg *g, size_t *added)
 {
 	struct lpctx	*c = g->c;
-	uint32_t	 j, k;
+	uint32_t	 jj, j, k;
 	size_t		 i;
 	double		 pi, d, capw, num = 0, bgd = 0;
 
 	*added = 0;
 	g->bottleneck = 2;
-	for (j = 0; j < g->J; j++) {
+	for (jj = 0; jj < g->J; jj++) {
+		/* start in the fabric the round before (or cg_warm, which
+		 * goes backwards from phase_time's last) ended in */
+		j = g->rounds % 2 == 1 ? g->J - 1 - jj : jj;
 		if (state_at(c, c->iv[j].start) == -1)
 			return -1;
 		capw = cg_prices(g, j);
@@ -1151,6 +1158,7 @@ cg_price(struct cg *g, size_t *added)
 			g->lb = capw - bgd > 0 ? num / (capw - bgd) : 0;
 	}
 	g->bottleneck = 0;
+	g->rounds++;
 	if (g->lb < g->hbound)
 		g->lb = g->hbound;
 	return 0;
@@ -1699,7 +1707,7 @@ cg_warm(struct cg *g)
 	int		 r = -1;
 
 	g->bottleneck = 1;
-	for (j = 0; j < g->J; j++) {
+	for (j = g->J; j-- > 0;) {
 		if (state_at(g->c, g->c->iv[j].start) == -1 ||
 		    cg_warm_ivl(g, j, &ent, &n) == -1 ||
 		    cg_warm_cols(g, j, ent, n) == -1)
