@@ -638,10 +638,12 @@ fab_prefix_parse(const char *s, struct fab_prefix *p)
 	memset(p->addr, 0, sizeof(p->addr));
 	if (inet_pton(p->af, addr, p->addr) != 1)
 		return -1;
-	for (i = 0; i < sizeof(p->addr); i++)	/* host bits off */
+	for (i = 0; i < sizeof(p->addr); i++) {	/* host bits off */
 		if (i * 8 >= len)
-			p->addr[i] &= i * 8 + 8 <= len ? 0xff :
-			    (uint8_t)(0xff00 >> (len - i * 8));
+			p->addr[i] = 0;
+		else if (i * 8 + 8 > len)
+			p->addr[i] &= (uint8_t)(0xff00 >> (len - i * 8));
+	}
 	return 0;
 }
 

@@ -147,7 +147,8 @@ breakpoints(struct lpctx *c)
 		if (isfinite(c->sc->bgs[i].stop))
 			c->brk[c->nbrk++] = c->sc->bgs[i].stop;
 	}
-	qsort(c->brk, c->nbrk, sizeof(*c->brk), dbl_cmp);
+	if (c->nbrk > 0)
+		qsort(c->brk, c->nbrk, sizeof(*c->brk), dbl_cmp);
 }
 
 /* ---- commodities ----------------------------------------------------------- */
@@ -235,8 +236,10 @@ aggregate(struct lpctx *c, const struct sim_xfer *xf, size_t n)
 		free(dem);
 		return -1;
 	}
-	memcpy(x, xf, n * sizeof(*x));
-	qsort(x, n, sizeof(*x), xfer_cmp);
+	if (n > 0) {
+		memcpy(x, xf, n * sizeof(*x));
+		qsort(x, n, sizeof(*x), xfer_cmp);
+	}
 	if (xfer_demands(c, x, n, dem) == -1) {
 		free(x);
 		free(dem);
@@ -1241,7 +1244,8 @@ cg_init(struct cg *g, struct lpctx *c, uint32_t J, struct sim_opt_stats *st)
 	for (k = 0; k < g->ncomm; k++)
 		g->order[k] = (uint64_t)c->paths.leaf_idx[c->comm_dl[k]] <<
 		    32 | k;
-	qsort(g->order, g->ncomm, sizeof(*g->order), u64_cmp);
+	if (g->ncomm > 0)
+		qsort(g->order, g->ncomm, sizeof(*g->order), u64_cmp);
 	for (i = 0; i < c->nagg; i++)
 		if (c->agg[i].comm != FAB_NONE) {
 			g->rate[c->agg[i].comm] += c->agg[i].dem;
@@ -1623,7 +1627,8 @@ cg_warm_cols(struct cg *g, uint32_t j, struct cgent *ent, size_t n)
 	size_t		 a, b, m, i;
 	int		 r = -1;
 
-	qsort(ent, n, sizeof(*ent), ent_cmp);
+	if (n > 0)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(ent, n, sizeof(*ent), ent_cmp);
 	if ((ld = calloc(n + 1, sizeof(*ld))) == NULL ||
 	    (wt = calloc(n + 1, sizeof(*wt))) == NULL)
 		goto out;
@@ -2055,8 +2060,10 @@ lp_init(struct lpctx *c, struct sim_scenario *sc, struct sim_result *res)
 		return -1;
 	c->applied = 0;		/* sim_paths_init() saw the reset fabric */
 	memset(c->comm_of, 0xff, (size_t)nl * nl * sizeof(uint32_t));
-	memcpy(c->ev, sc->events, sc->nevents * sizeof(*c->ev));
-	qsort(c->ev, sc->nevents, sizeof(*c->ev), ev_cmp);
+	if (sc->nevents > 0) {
+		memcpy(c->ev, sc->events, sc->nevents * sizeof(*c->ev));
+		qsort(c->ev, sc->nevents, sizeof(*c->ev), ev_cmp);
+	}
 	breakpoints(c);
 	return 0;
 }
