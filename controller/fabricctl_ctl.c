@@ -57,21 +57,31 @@ print_status(json_object *r)
 static void
 print_weight_rows(json_object *blocks)
 {
-	json_object	*b, *paths, *p;
+	json_object	*b, *paths, *p, *pr;
 	size_t		 i, j;
 
-	printf("%-12s %-12s %-18s %-10s %-16s %8s %5s\n", "SWITCH",
-	    "DESTINATION", "LINK", "NEIGHBOR", "NEXTHOP", "SHARE", "FRR");
+	printf("%-12s %-12s %-18s %-10s %-16s %8s %5s  %s\n", "SWITCH",
+	    "DESTINATION", "LINK", "NEIGHBOR", "NEXTHOP", "SHARE", "FRR",
+	    "PROBE");
 	for (i = 0; i < json_object_array_length(blocks); i++) {
 		b = json_object_array_get_idx(blocks, i);
 		paths = json_object_object_get(b, "paths");
 		for (j = 0; j < json_object_array_length(paths); j++) {
 			p = json_object_array_get_idx(paths, j);
-			printf("%-12s %-12s %-18s %-10s %-16s %7.1f%% %5.0f\n",
+			printf("%-12s %-12s %-18s %-10s %-16s %7.1f%% %5.0f  ",
 			    jstr(b, "switch"), jstr(b, "destination"),
 			    jstr(p, "link"), jstr(p, "neighbor"),
 			    jstr(p, "nexthop"), 100 * jnum(p, "share"),
 			    jnum(p, "frr_weight"));
+			if ((pr = json_object_object_get(p, "probe")) != NULL)
+				printf("%s rtt %.0f/%.0f us lost %.0f/%.0f "
+				    "corrupt %.0f\n", jstr(pr, "state"),
+				    jnum(pr, "rtt_median_us"),
+				    jnum(pr, "rtt_p99_us"), jnum(pr, "lost"),
+				    jnum(pr, "sent"),
+				    jnum(pr, "integrity_failures"));
+			else
+				printf("-\n");
 		}
 		if (json_object_array_length(paths) == 0)
 			printf("%-12s %-12s (withdrawn: FRR's own routes)\n",
