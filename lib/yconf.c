@@ -257,14 +257,14 @@ ly_location(const char *loc, char *path, size_t pathlen, int *line)
 /*
  * The first error libyang stored: "FILE[:LINE]: PATH: MESSAGE".  RFC 7951
  * wants 64-bit numbers and decimals as JSON strings; that surprises
- * people, so the message says how to write them.
+ * people, so the message says how to write them.  Data of another module
+ * (the controller's file given to the agent) is named as such.
  */
 static int
 ly_error(struct yconf *y, const char *what)
 {
 	struct ly_err_item	*e;
-	char			 msg[1024], path[1024];
-	const char		*hint = "";
+	char			 msg[1024], path[1024], hint[128] = "";
 	int			 line;
 
 	for (e = ly_err_first(y->ctx); e != NULL; e = e->next)
@@ -276,8 +276,12 @@ ly_error(struct yconf *y, const char *what)
 	squeeze_space(msg);
 	if (strstr(msg, "non-string-encoded") != NULL ||
 	    strstr(msg, "non-num64-encoded") != NULL)
-		hint = " (JSON: write 64-bit numbers, decimals and bandwidths "
-		    "as strings, e.g. \"400G\", \"0.3\")";
+		strlcpy(hint, " (JSON: write 64-bit numbers, decimals and "
+		    "bandwidths as strings, e.g. \"400G\", \"0.3\")",
+		    sizeof(hint));
+	if (strstr(msg, "No module named") != NULL)
+		snprintf(hint, sizeof(hint), " (want the data of module "
+		    "\"%s\")", y->module);
 	ly_location(e->path, path, sizeof(path), &line);
 	if (*path != '\0')
 		return yconf_error_at(y, line, "%s: %s%s", path, msg, hint);
