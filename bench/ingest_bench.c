@@ -8,7 +8,8 @@
  * replay window), so the time splits into MAC, parse and state.
  *
  * usage: bench/ingest_bench [LINKS_PER_MSG [ROUNDS [PASSES]]]
- *        (default 256 links, 16 rounds, 5 passes; links x agents = 16384)
+ *        (default 256 links, 16 rounds, 5 passes; links x agents = 16384,
+ *        at most 1024 agents: TMSG_MAX_AGENTS)
  */
 #include "config.h"
 
@@ -70,7 +71,10 @@ corpus_make(struct corpus *c, uint32_t links, uint32_t rounds,
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		err(1, NULL);
 	c->links = links;
+	/* as many agents as the ingest keeps links for, or replay windows */
 	c->agents = INGEST_MAX_LINKS / links;
+	if (c->agents > TMSG_MAX_AGENTS)
+		c->agents = TMSG_MAX_AGENTS;
 	c->nmsg = (size_t)rounds * c->agents;
 	if ((c->msg = calloc(c->nmsg, sizeof(*c->msg))) == NULL)
 		err(1, NULL);
