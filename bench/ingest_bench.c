@@ -230,8 +230,8 @@ main(int argc, char *argv[])
 	    "passes %d\n", links, c.agents, c.nmsg, bytes / c.nmsg, passes);
 	printf("ingest_feed      %9.0f link-samples/s  %7.2f us/msg\n",
 	    c.samples / t, t / c.nmsg * 1e6);
-	printf("  hmac only      %9.0f link-samples/s  %7.2f us/msg  (%.0f%%)\n",
-	    c.samples / h, h / c.nmsg * 1e6, 100 * h / t);
+	printf("  hmac only      %9.0f link-samples/s  %7.2f us/msg  "
+	    "(%.0f%%)\n", c.samples / h, h / c.nmsg * 1e6, 100 * h / t);
 	printf("  + parse,replay %9.0f link-samples/s  %7.2f us/msg  "
 	    "(parse %.0f%%)\n", c.samples / d, d / c.nmsg * 1e6,
 	    100 * (d - h) / t);

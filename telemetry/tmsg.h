@@ -189,7 +189,7 @@ struct tmsg_rx {
 	struct tmsg_key		 key;
 	struct tmsg_replay	*agents;
 	size_t			 nagents;
-	uint16_t		 slots[TMSG_AGENT_SLOTS]; /* agent + 1, 0 empty */
+	uint16_t		 slots[TMSG_AGENT_SLOTS];	/* agent + 1 */
 	struct evp_mac_ctx_st	*mac;	/* OpenSSL's EVP_MAC_CTX, keyed once;
 					   NULL: HMAC() for each message */
 	uint64_t		 accepted;

@@ -112,7 +112,8 @@ write_tmp(char *path, const char *text)
 static void
 test_defaults(void **state)
 {
-	struct agent_conf	*o = malloc(sizeof(*o)), *d = malloc(sizeof(*d));
+	struct agent_conf	*o = malloc(sizeof(*o));
+	struct agent_conf	*d = malloc(sizeof(*d));
 	char			 tmp[] = "/tmp/test_agent_conf_XXXXXX.json";
 
 	(void)state;
