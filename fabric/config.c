@@ -1,32 +1,26 @@
 /*
- * The controller's configuration (see fab_config.h): read a file, let
- * libyang parse and validate it against yang/fabric.yang, then build the
- * fabric model, the policy, the endpoints and the BGP identity from the
- * validated tree.
+ * The controller's configuration (see fab_config.h): lib/yconf.c reads
+ * the file and has libyang parse and validate it against
+ * yang/fabric.yang; this file builds the fabric model, the policy, the
+ * endpoints and the BGP identity from the validated tree.
  *
  * All the rules live in the YANG module; this file only reads what
- * validation let through.  Each load has its own libyang context, freed
- * before returning, so a failed load leaves nothing behind and a reload
- * sees a fresh copy of the module.
+ * validation let through.
  */
 #include "config.h"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include <libyang/libyang.h>
 
 #include "compat.h"
 #include "fab_config.h"
+#include "yconf.h"
 
 /* Set by fabric/subdir.am: $(pkgdatadir)/yang and $(abs_top_srcdir)/yang. */
 #ifndef FAB_YANG_INSTDIR
@@ -37,19 +31,11 @@
 #endif
 
 struct cfg_load {
-	const char		*path;
-	char			*err;
-	size_t			 errlen;
-	char			*dir;	/* the file's, absolute */
-	struct ly_ctx		*ctx;
-	struct lyd_node		*tree;
+	struct yconf		 y;	/* the file, libyang's tree */
 	struct fab_config	*cfg;
 };
 
-static int	 cfg_error(struct cfg_load *, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
-static int	 cfg_error_at(struct cfg_load *, int, const char *, ...)
-		    __attribute__((__format__ (printf, 3, 4)));
+#define cfg_error(ld, ...)	yconf_error(&(ld)->y, __VA_ARGS__)
 
 static const char *mode_names[] = { "static", "adaptive", "pinned" };
 static const char *quant_names[] = { "frr", "buckets" };
@@ -66,395 +52,11 @@ fab_quant_str(enum fab_quant q)
 	return (unsigned)q < 2 ? quant_names[q] : "?";
 }
 
-/* "FILE: ..." or "FILE:LINE: ...": the file is named in every error. */
-static int
-vcfg_error(struct cfg_load *ld, int line, const char *fmt, va_list ap)
-{
-	int	n;
-
-	if (line > 0)
-		n = snprintf(ld->err, ld->errlen, "%s:%d: ", ld->path, line);
-	else
-		n = snprintf(ld->err, ld->errlen, "%s: ", ld->path);
-	if (n >= 0 && (size_t)n < ld->errlen)
-		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
-	return -1;
-}
-
-static int
-cfg_error(struct cfg_load *ld, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vcfg_error(ld, 0, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-cfg_error_at(struct cfg_load *ld, int line, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vcfg_error(ld, line, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/*
- * "400G", "1.6T", "400000000000": bit/s with an optional K, M, G or T
- * suffix (powers of 1000, as link speeds are).  The YANG pattern already
- * checked the form of what comes from a config file; this is also the
- * parser for the containerlab importer's side files.
- */
+/* "400G": bit/s (ybandwidth_parse), for the containerlab importer too. */
 int
 fab_bandwidth_parse(const char *s, double *bps)
 {
-	static const char	 units[] = "KMGT";
-	const char		*u, *end;
-	double			 mult = 1;
-	size_t			 n;
-
-	if (s == NULL || (n = strspn(s, "0123456789")) == 0)
-		return -1;
-	end = s + n;
-	if (*end == '.' && (n = strspn(end + 1, "0123456789")) > 0)
-		end += 1 + n;
-	if (*end != '\0') {
-		if ((u = strchr(units, *end)) == NULL ||
-		    end[1] != '\0')
-			return -1;
-		for (; u >= units; u--)
-			mult *= 1000;
-	}
-	*bps = strtod(s, NULL) * mult;
-	return *bps > 0 && *bps < 1e21 ? 0 : -1;
-}
-
-/*
- * Reading the file
- */
-
-static int
-read_file(struct cfg_load *ld, char **bufp)
-{
-	struct stat	 st;
-	FILE		*fp;
-	char		*buf;
-	size_t		 n;
-
-	if ((fp = fopen(ld->path, "r")) == NULL)
-		return cfg_error(ld, "cannot open: %s", strerror(errno));
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
-		fclose(fp);
-		return cfg_error(ld, "not a regular file");
-	}
-	if (st.st_size > FAB_CONFIG_FILE_MAX) {
-		fclose(fp);
-		return cfg_error(ld, "larger than %d bytes",
-		    FAB_CONFIG_FILE_MAX);
-	}
-	if ((buf = malloc(st.st_size + 1)) == NULL) {
-		fclose(fp);
-		return cfg_error(ld, "out of memory");
-	}
-	n = fread(buf, 1, st.st_size, fp);
-	if (ferror(fp)) {
-		fclose(fp);
-		free(buf);
-		return cfg_error(ld, "cannot read: %s", strerror(errno));
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	*bufp = buf;
-	return 0;
-}
-
-/* By the extension, else by the first character that is not white space. */
-static LYD_FORMAT
-sniff_format(const char *path, const char *buf)
-{
-	const char	*dot = strrchr(path, '.');
-
-	if (dot != NULL && strcasecmp(dot, ".json") == 0)
-		return LYD_JSON;
-	if (dot != NULL && strcasecmp(dot, ".xml") == 0)
-		return LYD_XML;
-	if (strncmp(buf, "\xef\xbb\xbf", 3) == 0)	/* a UTF-8 BOM */
-		buf += 3;
-	buf += strspn(buf, " \t\r\n");
-	if (*buf == '{')
-		return LYD_JSON;
-	if (*buf == '<')
-		return LYD_XML;
-	return LYD_UNKNOWN;
-}
-
-/*
- * The YANG module: $FABRIC_YANG_DIR alone when it is set (an explicit
- * choice must not fall back silently), else the installed copy, else the
- * source tree's (running uninstalled, the tests).
- */
-static int
-yang_dir_find(struct cfg_load *ld, char *dir, size_t dirlen)
-{
-	const char	*env = getenv(FAB_YANG_ENV);
-	const char	*cand[] = { FAB_YANG_INSTDIR, FAB_YANG_SRCDIR };
-	char		 file[PATH_MAX];
-	size_t		 i;
-
-	if (env != NULL && *env != '\0') {
-		snprintf(file, sizeof(file), "%s/%s.yang", env,
-		    FAB_YANG_MODULE);
-		if (access(file, R_OK) == -1)
-			return cfg_error(ld, "cannot read the YANG module %s "
-			    "(%s is set): %s", file, FAB_YANG_ENV,
-			    strerror(errno));
-		strlcpy(dir, env, dirlen);
-		return 0;
-	}
-	for (i = 0; i < sizeof(cand) / sizeof(cand[0]); i++) {
-		snprintf(file, sizeof(file), "%s/%s.yang", cand[i],
-		    FAB_YANG_MODULE);
-		if (access(file, R_OK) == 0) {
-			strlcpy(dir, cand[i], dirlen);
-			return 0;
-		}
-	}
-	return cfg_error(ld, "cannot find the YANG module %s.yang in %s or %s"
-	    " (set %s)", FAB_YANG_MODULE, FAB_YANG_INSTDIR, FAB_YANG_SRCDIR,
-	    FAB_YANG_ENV);
-}
-
-/*
- * libyang's errors
- */
-
-/* White space runs (the module's folded error-messages) become one space. */
-static void
-squeeze_space(char *s)
-{
-	char	*d = s, *start = s;
-	int	 sp = 0;
-
-	for (; *s != '\0'; s++) {
-		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
-			sp = d != start;
-			continue;
-		}
-		if (sp)
-			*d++ = ' ';
-		sp = 0;
-		*d++ = *s;
-	}
-	*d = '\0';
-}
-
-/*
- * libyang 2.1 gives the location as text: 'Data location "PATH", line
- * number N.', 'Schema location "PATH".' or 'Line number N.'.  Takes the
- * path and the line apart; either may be missing.
- */
-static void
-ly_location(const char *loc, char *path, size_t pathlen, int *line)
-{
-	const char	*p, *q;
-
-	*path = '\0';
-	*line = 0;
-	if (loc == NULL)
-		return;
-	if ((p = strstr(loc, "location \"")) != NULL &&
-	    (q = strchr(p + 10, '"')) != NULL &&
-	    (size_t)(q - (p + 10)) < pathlen) {
-		memcpy(path, p + 10, q - (p + 10));
-		path[q - (p + 10)] = '\0';
-	}
-	if ((p = strstr(loc, "ine number ")) != NULL)
-		*line = atoi(p + 11);
-}
-
-/*
- * The first error libyang stored: "FILE[:LINE]: PATH: MESSAGE".  RFC 7951
- * wants 64-bit numbers and decimals as JSON strings; that surprises
- * people, so the message says how to write them.
- */
-static int
-ly_error(struct cfg_load *ld, const char *what)
-{
-	struct ly_err_item	*e;
-	char			 msg[1024], path[1024];
-	const char		*hint = "";
-	int			 line;
-
-	for (e = ly_err_first(ld->ctx); e != NULL; e = e->next)
-		if (e->level == LY_LLERR && e->msg != NULL)
-			break;
-	if (e == NULL)
-		return cfg_error(ld, "%s failed", what);
-	strlcpy(msg, e->msg, sizeof(msg));
-	squeeze_space(msg);
-	if (strstr(msg, "non-string-encoded") != NULL ||
-	    strstr(msg, "non-num64-encoded") != NULL)
-		hint = " (JSON: write 64-bit numbers, decimals and bandwidths "
-		    "as strings, e.g. \"400G\", \"0.3\")";
-	ly_location(e->path, path, sizeof(path), &line);
-	if (*path != '\0')
-		return cfg_error_at(ld, line, "%s: %s%s", path, msg, hint);
-	return cfg_error_at(ld, line, "%s%s", msg, hint);
-}
-
-static int
-ctx_open(struct cfg_load *ld)
-{
-	char	dir[PATH_MAX], file[PATH_MAX + 32];
-
-	if (yang_dir_find(ld, dir, sizeof(dir)) == -1)
-		return -1;
-	if (ly_ctx_new(dir, LY_CTX_NO_YANGLIBRARY |
-	    LY_CTX_DISABLE_SEARCHDIR_CWD, &ld->ctx) != LY_SUCCESS)
-		return cfg_error(ld, "cannot create a libyang context");
-	snprintf(file, sizeof(file), "%s/%s.yang", dir, FAB_YANG_MODULE);
-	if (lys_parse_path(ld->ctx, file, LYS_IN_YANG, NULL) != LY_SUCCESS)
-		return ly_error(ld, file);
-	return 0;
-}
-
-static int
-parse(struct cfg_load *ld)
-{
-	LYD_FORMAT	 fmt;
-	char		*buf = NULL;
-	LY_ERR		 rc;
-
-	if (read_file(ld, &buf) == -1)
-		return -1;
-	if ((fmt = sniff_format(ld->path, buf)) == LYD_UNKNOWN) {
-		free(buf);
-		return cfg_error(ld, "neither JSON ('{') nor XML ('<'): "
-		    "name it .json or .xml");
-	}
-	if (ctx_open(ld) == -1) {
-		free(buf);
-		return -1;
-	}
-	rc = lyd_parse_data_mem(ld->ctx, buf, fmt, LYD_PARSE_STRICT |
-	    LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &ld->tree);
-	free(buf);
-	if (rc != LY_SUCCESS)
-		return ly_error(ld, "parsing");
-	return 0;
-}
-
-/*
- * Reading the validated tree: defaults are filled in, types and rules
- * checked, so absent means optional and absent.
- */
-
-static const struct lyd_node *
-ychild(const struct lyd_node *parent, const char *name)
-{
-	const struct lyd_node	*c;
-
-	if (parent == NULL)
-		return NULL;
-	LY_LIST_FOR(lyd_child(parent), c)
-		if (strcmp(LYD_NAME(c), name) == 0)
-			return c;
-	return NULL;
-}
-
-static const struct lyd_node *
-ytop(const struct lyd_node *tree, const char *name)
-{
-	const struct lyd_node	*c;
-
-	LY_LIST_FOR(tree, c)
-		if (strcmp(LYD_NAME(c), name) == 0)
-			return c;
-	return NULL;
-}
-
-static const char *
-ystr(const struct lyd_node *parent, const char *name)
-{
-	const struct lyd_node	*c = ychild(parent, name);
-
-	return c != NULL ? lyd_get_value(c) : NULL;
-}
-
-static uint32_t
-yu32(const struct lyd_node *parent, const char *name, uint32_t dflt)
-{
-	const char	*s = ystr(parent, name);
-
-	return s != NULL ? (uint32_t)strtoul(s, NULL, 10) : dflt;
-}
-
-static double
-ydec(const struct lyd_node *parent, const char *name, double dflt)
-{
-	const char	*s = ystr(parent, name);
-
-	return s != NULL ? strtod(s, NULL) : dflt;
-}
-
-/* The index of S in NAMES, or DFLT. */
-static int
-yenum(const struct lyd_node *parent, const char *name, const char **names,
-    int n, int dflt)
-{
-	const char	*s = ystr(parent, name);
-	int		 i;
-
-	for (i = 0; s != NULL && i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	return dflt;
-}
-
-static int
-ycopy(const struct lyd_node *parent, const char *name, char *dst,
-    size_t len)
-{
-	const char	*s = ystr(parent, name);
-
-	if (s == NULL)
-		return 0;
-	return strlcpy(dst, s, len) < len ? 0 : -1;
-}
-
-static int
-count_children(const struct lyd_node *parent, const char *name)
-{
-	const struct lyd_node	*c;
-	int			 n = 0;
-
-	if (parent == NULL)
-		return 0;
-	LY_LIST_FOR(lyd_child(parent), c)
-		if (strcmp(LYD_NAME(c), name) == 0)
-			n++;
-	return n;
-}
-
-/* A file named in the config: relative to the config's directory. */
-static int
-resolve(struct cfg_load *ld, const struct lyd_node *parent,
-    const char *name, char **out)
-{
-	const char	*s = ystr(parent, name);
-
-	*out = NULL;
-	if (s == NULL)
-		return 0;
-	if (s[0] == '/')
-		*out = strdup(s);
-	else if (asprintf(out, "%s/%s", ld->dir, s) == -1)
-		*out = NULL;
-	return *out != NULL ? 0 : cfg_error(ld, "out of memory");
+	return ybandwidth_parse(s, bps);
 }
 
 /*
@@ -589,9 +191,9 @@ fab_hosts_inherit_pod(struct fabric *f)
 static int
 build_fabric(struct cfg_load *ld)
 {
-	const struct lyd_node	*top = ytop(ld->tree, "fabric"), *c;
+	const struct lyd_node	*top = ytop(ld->y.tree, "fabric"), *c;
 	char			 msg[512];
-	int			 nlinks = count_children(top, "link");
+	int			 nlinks = ycount(top, "link");
 
 	if ((ld->cfg->fabric = fab_new()) == NULL ||
 	    (ld->cfg->link_names = calloc(nlinks + 1, FAB_NAME_MAX)) == NULL ||
@@ -669,7 +271,7 @@ build_prefixes(struct cfg_load *ld, const struct lyd_node *flowlet)
 {
 	struct fab_policy	*p = &ld->cfg->policy;
 	const struct lyd_node	*c;
-	int			 n = count_children(flowlet, "prefix");
+	int			 n = ycount(flowlet, "prefix");
 
 	if (n == 0)
 		return 0;
@@ -691,7 +293,7 @@ build_prefixes(struct cfg_load *ld, const struct lyd_node *flowlet)
 static int
 build_policy(struct cfg_load *ld)
 {
-	const struct lyd_node	*pol = ytop(ld->tree, "policy");
+	const struct lyd_node	*pol = ytop(ld->y.tree, "policy");
 	const struct lyd_node	*fl = ychild(pol, "flowlet");
 	const struct lyd_node	*lim = ychild(pol, "limits");
 	struct fab_policy	*p = &ld->cfg->policy;
@@ -724,11 +326,11 @@ build_endpoint(struct cfg_load *ld, const struct lyd_node *n,
 {
 	ycopy(n, "name", e->name, sizeof(e->name));
 	ycopy(n, "address", e->address, sizeof(e->address));
-	if (resolve(ld, n, "curve-public-key-file",
+	if (yfile(&ld->y, n, "curve-public-key-file",
 	    &e->curve_public_key_file) == -1 ||
-	    resolve(ld, n, "curve-secret-key-file",
+	    yfile(&ld->y, n, "curve-secret-key-file",
 	    &e->curve_secret_key_file) == -1 ||
-	    resolve(ld, n, "hmac-key-file", &e->hmac_key_file) == -1)
+	    yfile(&ld->y, n, "hmac-key-file", &e->hmac_key_file) == -1)
 		return -1;
 	return 0;
 }
@@ -737,8 +339,8 @@ static int
 build_endpoints(struct cfg_load *ld, const char *which,
     struct fab_endpoint **out, size_t *nout)
 {
-	const struct lyd_node	*top = ytop(ld->tree, which), *c;
-	int			 n = count_children(top, "endpoint");
+	const struct lyd_node	*top = ytop(ld->y.tree, which), *c;
+	int			 n = ycount(top, "endpoint");
 
 	if (n == 0)
 		return 0;
@@ -757,7 +359,7 @@ build_endpoints(struct cfg_load *ld, const char *which,
 static int
 build_bgp(struct cfg_load *ld)
 {
-	const struct lyd_node	*n = ytop(ld->tree, "bgp");
+	const struct lyd_node	*n = ytop(ld->y.tree, "bgp");
 	struct fab_bgp_config	*b = &ld->cfg->bgp;
 	struct in_addr		 id;
 
@@ -774,14 +376,14 @@ build_bgp(struct cfg_load *ld)
 	b->connect_retry = (uint16_t)yu32(n, "connect-retry", 5);
 	b->graceful_restart_time = (uint16_t)yu32(n, "graceful-restart-time",
 	    120);
-	return resolve(ld, n, "tcp-md5-key-file", &b->tcp_md5_key_file);
+	return yfile(&ld->y, n, "tcp-md5-key-file", &b->tcp_md5_key_file);
 }
 
 static int
 build(struct cfg_load *ld)
 {
 	if ((ld->cfg = calloc(1, sizeof(*ld->cfg))) == NULL ||
-	    (ld->cfg->path = strdup(ld->path)) == NULL)
+	    (ld->cfg->path = strdup(ld->y.path)) == NULL)
 		return cfg_error(ld, "out of memory");
 	if (build_fabric(ld) == -1 || build_policy(ld) == -1 ||
 	    build_endpoints(ld, "telemetry", &ld->cfg->telemetry,
@@ -792,51 +394,22 @@ build(struct cfg_load *ld)
 	return 0;
 }
 
-static int
-config_dir(struct cfg_load *ld)
-{
-	char	*copy, *slash, real[PATH_MAX];
-
-	if ((copy = strdup(ld->path)) == NULL)
-		return cfg_error(ld, "out of memory");
-	if ((slash = strrchr(copy, '/')) == NULL)
-		strlcpy(copy, ".", strlen(copy) + 1);
-	else
-		slash[slash == copy ? 1 : 0] = '\0';
-	if (realpath(copy, real) == NULL) {
-		free(copy);
-		return cfg_error(ld, "cannot resolve its directory: %s",
-		    strerror(errno));
-	}
-	free(copy);
-	if ((ld->dir = strdup(real)) == NULL)
-		return cfg_error(ld, "out of memory");
-	return 0;
-}
-
 /*
  * Loads PATH.  On success *OUT is a new configuration; on error *OUT is
- * untouched and ERR says what is wrong, where and why.  libyang logs
- * nothing itself meanwhile: its errors end up in ERR.  (The global
- * options, not ly_temp_log_options(): libyang 2.1's own validation resets
- * the temporary ones.)
+ * untouched and ERR says what is wrong, where and why.
  */
 int
 fab_config_load(const char *path, struct fab_config **out, char *err,
     size_t errlen)
 {
-	struct cfg_load	 ld = { .path = path, .err = err,
-			    .errlen = errlen };
-	uint32_t	 logopt;
+	struct cfg_load	 ld = { .y = { .path = path, .err = err,
+			    .errlen = errlen, .module = FAB_YANG_MODULE,
+			    .instdir = FAB_YANG_INSTDIR,
+			    .srcdir = FAB_YANG_SRCDIR } };
 	int		 rc;
 
-	logopt = ly_log_options(LY_LOSTORE);
-	rc = config_dir(&ld) == -1 || parse(&ld) == -1 || build(&ld) == -1 ?
-	    -1 : 0;
-	ly_log_options(logopt);
-	lyd_free_all(ld.tree);
-	ly_ctx_destroy(ld.ctx);
-	free(ld.dir);
+	rc = yconf_parse(&ld.y) == -1 || build(&ld) == -1 ? -1 : 0;
+	yconf_free(&ld.y);
 	if (rc == -1) {
 		fab_config_free(ld.cfg);
 		return -1;

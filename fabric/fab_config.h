@@ -20,11 +20,12 @@
 #include <stdio.h>
 
 #include "fabric.h"
+#include "yconf.h"
 
-#define FAB_CONFIG_FILE_MAX	(64 * 1024 * 1024)
+#define FAB_CONFIG_FILE_MAX	YCONF_FILE_MAX
 #define FAB_ADDR_MAX		46	/* INET6_ADDRSTRLEN */
 #define FAB_ZMQ_ADDR_MAX	256
-#define FAB_YANG_ENV		"FABRIC_YANG_DIR"
+#define FAB_YANG_ENV		YCONF_ENV
 #define FAB_YANG_MODULE		"fabric"
 
 enum fab_mode {

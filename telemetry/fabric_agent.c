@@ -24,6 +24,7 @@
 
 #include <zmq.h>
 
+#include "agent_conf.h"
 #include "flowlet.h"
 #include "frr_state.h"
 #include "ibuf.h"
@@ -32,12 +33,7 @@
 #include "tmsg.h"
 #include "util.h"
 
-#define AGENT_DEF_INTERVAL	100	/* ms */
-#define AGENT_MIN_INTERVAL	10
-#define AGENT_MAX_INTERVAL	60000
 #define AGENT_SNDHWM		64	/* messages queued per subscriber */
-#define AGENT_DEF_FRR_INTERVAL	5	/* s: BGP states, FIB refresh */
-#define AGENT_MAX_FRR_INTERVAL	3600
 
 struct agent {
 	void		*zctx;
@@ -68,13 +64,19 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: fabric-agent --publish ENDPOINT --key FILE [--id NAME]\n"
-	    "           [--interval MS] [--interfaces IF,IF,...]\n"
+	    "usage: fabric-agent [-f FILE] --publish ENDPOINT --key FILE\n"
+	    "           [--id NAME] [--interval MS] [--interfaces IF,IF,...]\n"
 	    "           [--capacity IF=BPS ...] [--mgmt IF] [-v]\n"
 	    "           [--flowlet-prefix PREFIX ...] [--flowlet-OPTION ...]\n"
 	    "           [--bgp-state] [--frr-namespace NS] [--frr-interval S]\n"
+	    "       fabric-agent -f FILE [OPTION ...] --check\n"
 	    "       fabric-agent --flowlet-cleanup [--flowlet-table N]\n"
 	    "           [--flowlet-nhid-base N]\n"
+	    "  -f, --config FILE    JSON or XML configuration\n"
+	    "                       (fabric-agent.yang); the command line\n"
+	    "                       overrides it\n"
+	    "  --check              print the configuration in effect (as\n"
+	    "                       JSON for -f) and exit\n"
 	    "  --publish ENDPOINT   ZeroMQ PUB endpoint to bind, e.g.\n"
 	    "                       tcp://127.0.0.1:7500 or ipc:///run/x\n"
 	    "  --key FILE           HMAC-SHA256 key (16 to 256 octets)\n"
@@ -381,19 +383,6 @@ parse_interfaces(struct sample_conf *c, const char *arg)
 	return rc;
 }
 
-struct options {
-	struct sample_conf	 sc;
-	struct flowlet_conf	 fc;
-	const char		*publish, *keyfile, *id;
-	long			 interval;
-	int			 verbose;
-	int			 cleanup;	/* --flowlet-cleanup */
-	int			 bgp_state;
-	const char		*frr_ns;
-	const char		*lcomm;
-	uint32_t		 frr_interval;	/* s */
-};
-
 /* An unsigned option in [min, max]; the message names the option. */
 static int
 parse_uint(const char *opt, const char *arg, unsigned long long min,
@@ -443,13 +432,16 @@ parse_flowlet_prefix(struct flowlet_conf *fc, const char *arg)
 
 /* The options that only the flowlet data plane takes (long only). */
 static int
-parse_flowlet_opt(struct options *o, int ch, const char *arg)
+parse_flowlet_opt(struct agent_conf *o, int ch, const char *arg)
 {
 	struct flowlet_conf	*fc = &o->fc;
 	uint32_t		 v;
 
 	switch (ch) {
 	case 'P':
+		if (!o->cli_prefixes)
+			fc->nprefixes = 0;
+		o->cli_prefixes = 1;
 		return parse_flowlet_prefix(fc, arg);
 	case 'T':
 		if (parse_uint("flowlet-table", arg, 1, UINT32_MAX,
@@ -489,7 +481,9 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "id", required_argument, NULL, 'i' },
 	{ "interval", required_argument, NULL, 'I' },
-	{ "interfaces", required_argument, NULL, 'f' },
+	{ "config", required_argument, NULL, 'f' },
+	{ "check", no_argument, NULL, 'K' },
+	{ "interfaces", required_argument, NULL, 'n' },
 	{ "capacity", required_argument, NULL, 'c' },
 	{ "mgmt", required_argument, NULL, 'm' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -511,7 +505,7 @@ static const struct option longopts[] = {
 
 /* The sampler's and the transport's options. */
 static int
-parse_link_opt(struct options *o, int ch, const char *arg)
+parse_link_opt(struct agent_conf *o, int ch, const char *arg)
 {
 	char	*end;
 
@@ -530,12 +524,18 @@ parse_link_opt(struct options *o, int ch, const char *arg)
 			return -1;
 		}
 		return 0;
-	case 'f':
+	case 'n':
+		if (!o->cli_ifnames)	/* the command line's list wins */
+			o->sc.nifnames = 0;
+		o->cli_ifnames = 1;
 		if (parse_interfaces(&o->sc, arg) == 0)
 			return 0;
 		fprintf(stderr, "fabric-agent: --interfaces %s: bad list\n", arg);
 		return -1;
 	case 'c':
+		if (!o->cli_caps)
+			o->sc.ncaps = 0;
+		o->cli_caps = 1;
 		if (parse_capacity(&o->sc, arg) == 0)
 			return 0;
 		fprintf(stderr, "fabric-agent: --capacity %s: want "
@@ -547,7 +547,7 @@ parse_link_opt(struct options *o, int ch, const char *arg)
 
 /* What the agent asks FRR: sessions, marks, how often. */
 static int
-parse_frr_opt(struct options *o, int ch, const char *arg)
+parse_frr_opt(struct agent_conf *o, int ch, const char *arg)
 {
 	switch (ch) {
 	case 'S':
@@ -574,16 +574,38 @@ parse_frr_opt(struct options *o, int ch, const char *arg)
 	return -1;
 }
 
+/* -f FILE: read first, so that the command line overrides it. */
 static int
-parse_args(int argc, char *argv[], struct options *o)
+parse_file(int argc, char *argv[], struct agent_conf *o)
+{
+	const char	*file = NULL;
+	char		 err[1024];
+	int		 ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1)
+		if (ch == 'f')
+			file = optarg;
+	opterr = 1;
+	optind = 0;	/* glibc: start again, from scratch */
+	if (file == NULL)
+		return 0;
+	if (agent_conf_load(o, file, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fabric-agent: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_args(int argc, char *argv[], struct agent_conf *o)
 {
 	int	 ch, rc;
 
-	o->interval = AGENT_DEF_INTERVAL;
-	o->frr_interval = AGENT_DEF_FRR_INTERVAL;
-	flowlet_conf_default(&o->fc);
-	o->sc.mgmt = "eth0";
-	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	agent_conf_default(o);
+	if (parse_file(argc, argv, o) == -1)
+		return -1;
+	while ((ch = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
 		if (ch == 'v') {
 			o->verbose++;
 			continue;
@@ -592,7 +614,13 @@ parse_args(int argc, char *argv[], struct options *o)
 			usage(stdout);
 			exit(0);
 		}
-		if (strchr("pkimIfc", ch) != NULL)
+		if (ch == 'f')
+			continue;	/* read by parse_file() */
+		if (ch == 'K') {
+			o->check = 1;
+			continue;
+		}
+		if (strchr("pkimInc", ch) != NULL)
 			rc = parse_link_opt(o, ch, optarg);
 		else if (strchr("SFJO", ch) != NULL)
 			rc = parse_frr_opt(o, ch, optarg);
@@ -605,9 +633,17 @@ parse_args(int argc, char *argv[], struct options *o)
 		if (rc == -1)
 			return -1;
 	}
-	if (o->cleanup && optind == argc)
+	if ((o->cleanup || o->check) && optind == argc)
 		return 0;
-	if (optind != argc || o->publish == NULL || o->keyfile == NULL) {
+	if (optind == argc && (o->publish == NULL || o->keyfile == NULL)) {
+		fprintf(stderr, "fabric-agent: no %s: give %s%s\n",
+		    o->publish == NULL ? "publish endpoint" : "key file",
+		    o->publish == NULL ? "--publish" : "--key",
+		    o->file != NULL ? ", or set it in the file" : "");
+		usage(stderr);
+		return -1;
+	}
+	if (optind != argc) {
 		usage(stderr);
 		return -1;
 	}
@@ -658,7 +694,7 @@ agent_zmq(struct agent *a, const char *endpoint)
  * (it sends far fewer than 10^9 messages a second).
  */
 static int
-agent_init(struct agent *a, struct options *o)
+agent_init(struct agent *a, struct agent_conf *o)
 {
 	if (tmsg_key_load(&a->key, o->keyfile) == -1) {
 		log_warn("key %s", o->keyfile);
@@ -714,13 +750,18 @@ agent_free(struct agent *a)
 int
 main(int argc, char *argv[])
 {
-	struct options		 o = { 0 };
+	struct agent_conf		 o = { 0 };
 	struct agent		 a = { 0 };
 	struct sigaction	 sa = { .sa_handler = on_signal };
 	int			 rc = 1;
 
 	if (parse_args(argc, argv, &o) == -1)
 		return 1;
+	if (o.check) {	/* the configuration in effect; no daemon */
+		rc = agent_conf_print(&o, stdout) == -1 ? 1 : 0;
+		agent_conf_free(&o);
+		return rc;
+	}
 	log_init(LOG_TO_STDERR, LOG_DAEMON);
 	log_setverbose(o.verbose);
 	log_procinit("fabric-agent");
@@ -749,5 +790,6 @@ main(int argc, char *argv[])
 		    (unsigned long long)a.send_errors);
 	}
 	agent_free(&a);
+	agent_conf_free(&o);
 	return rc;
 }

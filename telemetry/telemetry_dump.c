@@ -210,13 +210,16 @@ print_routes(struct dump *d, const struct tmsg *m, json_object *o)
 static void
 handle(struct dump *d, const uint8_t *data, size_t len)
 {
-	uint64_t	 now = mono_ms(), rx_ns = real_ns();
+	uint64_t	 now = mono_ms(), rx_ns = real_ns(), state_ns;
 	enum tmsg_err	 e;
 	json_object	*o;
 
 	e = ingest_feed(&d->in, data, len, now, d->msg);
+	state_ns = real_ns();	/* in the ingest's state from here on */
 	o = json_object_new_object();
 	json_object_object_add(o, "recv_ns", json_object_new_uint64(rx_ns));
+	json_object_object_add(o, "state_ns",
+	    json_object_new_uint64(state_ns));
 	if (e != TMSG_OK) {
 		json_object_object_add(o, "type",
 		    json_object_new_string("rejected"));

@@ -13,9 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "log.h"
 #include "tmsg.h"
@@ -77,6 +79,48 @@ tmsg_mac(const struct tmsg_key *k, const uint8_t *data, size_t len,
 
 	if (HMAC(EVP_sha256(), k->key, (int)k->len, data, len, mac,
 	    &maclen) == NULL || maclen != TMSG_MAC_LEN)
+		return -1;
+	return 0;
+}
+
+/*
+ * The receiver's HMAC context, keyed once: each message then costs a
+ * re-initialisation from the kept key (no allocation, no algorithm
+ * fetch), where HMAC() fetches SHA-256 and builds a context every time,
+ * about 0.8 us of a 184-octet message's 1.1 (bench/ingest_bench).
+ */
+static EVP_MAC_CTX *
+mac_ctx_new(const struct tmsg_key *k)
+{
+	OSSL_PARAM	 params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		    (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end()
+	};
+	EVP_MAC		*mac;
+	EVP_MAC_CTX	*ctx;
+
+	if (k->len == 0 || (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return NULL;
+	ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);
+	if (ctx != NULL && EVP_MAC_init(ctx, k->key, k->len, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+static int
+mac_ctx_run(EVP_MAC_CTX *ctx, const uint8_t *data, size_t len,
+    uint8_t mac[TMSG_MAC_LEN])
+{
+	size_t	 out;
+
+	if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(ctx, data, len) != 1 ||
+	    EVP_MAC_final(ctx, mac, &out, TMSG_MAC_LEN) != 1 ||
+	    out != TMSG_MAC_LEN)
 		return -1;
 	return 0;
 }
@@ -413,15 +457,20 @@ check_frame(struct ibuf *b, size_t len)
 	return TMSG_OK;
 }
 
+/* ctx: the receiver's keyed context (the same key), or NULL. */
 static enum tmsg_err
-check_mac(const uint8_t *data, size_t len, const struct tmsg_key *key)
+check_mac(const uint8_t *data, size_t len, const struct tmsg_key *key,
+    EVP_MAC_CTX *ctx)
 {
 	uint8_t		 mac[TMSG_MAC_LEN];
 	const uint8_t	*got = data + len - TMSG_MAC_LEN;
+	int		 rc;
 
 	if (CRYPTO_memcmp(got, zero_mac, TMSG_MAC_LEN) == 0)
 		return TMSG_E_UNSIGNED;
-	if (tmsg_mac(key, data, len - TMSG_MAC_LEN, mac) == -1 ||
+	rc = ctx != NULL ? mac_ctx_run(ctx, data, len - TMSG_MAC_LEN, mac) :
+	    tmsg_mac(key, data, len - TMSG_MAC_LEN, mac);
+	if (rc == -1 ||
 	    CRYPTO_memcmp(got, mac, TMSG_MAC_LEN) != 0)
 		return TMSG_E_BAD_MAC;
 	return TMSG_OK;
@@ -430,11 +479,12 @@ check_mac(const uint8_t *data, size_t len, const struct tmsg_key *key)
 /*
  * Parses one message of exactly len octets into m.  The MAC is checked
  * before any field past the fixed frame is read, so a forger reaches the
- * body parser never.  The replay window is the caller's: tmsg_rx_decode().
+ * body parser never.  The replay window is the caller's: tmsg_rx_decode(),
+ * which passes its keyed HMAC context; tmsg_parse() has none.
  */
-enum tmsg_err
-tmsg_parse(const uint8_t *data, size_t len, const struct tmsg_key *key,
-    struct tmsg *m)
+static enum tmsg_err
+parse(const uint8_t *data, size_t len, const struct tmsg_key *key,
+    EVP_MAC_CTX *ctx, struct tmsg *m)
 {
 	struct ibuf	 b, body;
 	uint16_t	 flags;
@@ -444,7 +494,7 @@ tmsg_parse(const uint8_t *data, size_t len, const struct tmsg_key *key,
 	ibuf_from_buffer(&b, data, len);
 	if ((e = check_frame(&b, len)) != TMSG_OK)
 		return e;
-	if ((e = check_mac(data, len, key)) != TMSG_OK)
+	if ((e = check_mac(data, len, key, ctx)) != TMSG_OK)
 		return e;
 	memset(m, 0, offsetof(struct tmsg, links));
 	m->event = (struct tmsg_event){ 0 };
@@ -465,31 +515,64 @@ tmsg_parse(const uint8_t *data, size_t len, const struct tmsg_key *key,
 	return TMSG_OK;
 }
 
+enum tmsg_err
+tmsg_parse(const uint8_t *data, size_t len, const struct tmsg_key *key,
+    struct tmsg *m)
+{
+	return parse(data, len, key, NULL, m);
+}
+
 /* ---- the receiver: replay windows and counters ---- */
 
 void
 tmsg_rx_init(struct tmsg_rx *rx, const struct tmsg_key *key)
 {
 	*rx = (struct tmsg_rx){ .key = *key };
+	rx->mac = mac_ctx_new(key);
 }
 
 void
 tmsg_rx_free(struct tmsg_rx *rx)
 {
+	EVP_MAC_CTX_free(rx->mac);
+	rx->mac = NULL;
 	free(rx->agents);
 	rx->agents = NULL;
 	rx->nagents = 0;
+	memset(rx->slots, 0, sizeof(rx->slots));
 }
 
+/* FNV-1a over the agent id: every message looks its window up. */
+static uint32_t
+agent_hash(const char *agent)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; *agent != '\0'; agent++)
+		h = (h ^ (uint8_t)*agent) * 16777619u;
+	return h;
+}
+
+/*
+ * The agent's replay window, created on its first message.  Windows are
+ * never removed, so linear probing needs no tombstones, and the table is
+ * at most half full (TMSG_AGENT_SLOTS): a lookup costs about one
+ * comparison at 1024 agents, where a scan cost 512.
+ */
 static struct tmsg_replay *
 replay_find(struct tmsg_rx *rx, const char *agent)
 {
 	struct tmsg_replay	*r;
-	size_t			 i;
+	uint16_t		*slot;
+	uint32_t		 i;
 
-	for (i = 0; i < rx->nagents; i++)
-		if (strcmp(rx->agents[i].agent, agent) == 0)
-			return &rx->agents[i];
+	for (i = agent_hash(agent);; i++) {
+		slot = &rx->slots[i & (TMSG_AGENT_SLOTS - 1)];
+		if (*slot == 0)
+			break;
+		if (strcmp(rx->agents[*slot - 1].agent, agent) == 0)
+			return &rx->agents[*slot - 1];
+	}
 	if (rx->nagents >= TMSG_MAX_AGENTS)
 		return NULL;
 	r = reallocarray(rx->agents, rx->nagents + 1, sizeof(*r));
@@ -499,6 +582,7 @@ replay_find(struct tmsg_rx *rx, const char *agent)
 	r = &rx->agents[rx->nagents++];
 	*r = (struct tmsg_replay){ 0 };
 	memcpy(r->agent, agent, sizeof(r->agent));
+	*slot = (uint16_t)rx->nagents;
 	return r;
 }
 
@@ -549,7 +633,7 @@ tmsg_rx_decode(struct tmsg_rx *rx, const uint8_t *data, size_t len,
 	struct tmsg_replay	*r;
 	enum tmsg_err		 e;
 
-	e = tmsg_parse(data, len, &rx->key, m);
+	e = parse(data, len, &rx->key, rx->mac, m);
 	if (e == TMSG_OK) {
 		/* Table full: refuse the newcomer rather than forget one. */
 		if ((r = replay_find(rx, m->agent)) == NULL)

@@ -39,6 +39,7 @@
 #define TMSG_KEY_MAX		256
 #define TMSG_REPLAY_WINDOW	64	/* sequence numbers behind the newest */
 #define TMSG_MAX_AGENTS		1024
+#define TMSG_AGENT_SLOTS	(2 * TMSG_MAX_AGENTS)	/* a power of 2 */
 #define TMSG_SEQ_RESTART	(1ULL << 24)	/* a jump this far: restarted */
 
 /* Where a link's capacity came from. */
@@ -188,6 +189,9 @@ struct tmsg_rx {
 	struct tmsg_key		 key;
 	struct tmsg_replay	*agents;
 	size_t			 nagents;
+	uint16_t		 slots[TMSG_AGENT_SLOTS];	/* agent + 1 */
+	struct evp_mac_ctx_st	*mac;	/* OpenSSL's EVP_MAC_CTX, keyed once;
+					   NULL: HMAC() for each message */
 	uint64_t		 accepted;
 	uint64_t		 errors[TMSG_E_MAX];
 };

@@ -381,6 +381,50 @@ test_replayed(void **state)
 	free(got);
 }
 
+/*
+ * TMSG_MAX_AGENTS windows, found again among all the others (the hash of
+ * agent ids): each agent's own replay refused, its next message taken;
+ * one agent more refused and counted; tmsg_rx_free() forgets them all.
+ */
+static void
+test_agents_full(void **state)
+{
+	struct tmsg	*m = sample(1, 100), *got = calloc(1, sizeof(*got));
+	struct ibuf	*b;
+	struct tmsg_rx	*rx = malloc(sizeof(*rx));
+	int		 i, pass;
+
+	keys();
+	assert_non_null(rx);
+	tmsg_rx_init(rx, &key);
+	for (pass = 0; pass < 3; pass++)
+		for (i = 0; i < TMSG_MAX_AGENTS; i++) {
+			snprintf(m->agent, sizeof(m->agent), "sw%d", i);
+			m->seq = pass == 2 ? 101 : 100;
+			b = encode(m, &key);
+			assert_int_equal(decode(rx, b, got),
+			    pass == 1 ? TMSG_E_REPLAYED : TMSG_OK);
+			ibuf_free(b);
+		}
+	assert_int_equal(rx->nagents, TMSG_MAX_AGENTS);
+	assert_int_equal(rx->accepted, 2 * TMSG_MAX_AGENTS);
+	assert_int_equal(rx->errors[TMSG_E_REPLAYED], TMSG_MAX_AGENTS);
+	strcpy(m->agent, "one-too-many");
+	b = encode(m, &key);
+	assert_int_equal(decode(rx, b, got), TMSG_E_MALFORMED);
+	assert_int_equal(rx->nagents, TMSG_MAX_AGENTS);
+	tmsg_rx_free(rx);
+	tmsg_rx_init(rx, &key);
+	assert_int_equal(decode(rx, b, got), TMSG_OK);
+	assert_int_equal(decode(rx, b, got), TMSG_E_REPLAYED);
+	assert_int_equal(rx->nagents, 1);
+	ibuf_free(b);
+	tmsg_rx_free(rx);
+	free(rx);
+	free(m);
+	free(got);
+}
+
 /* Bodies that the right key signed, and that the parser must refuse. */
 static void
 test_malformed(void **state)
@@ -483,6 +527,7 @@ main(void)
 		cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_replayed),
+		cmocka_unit_test(test_agents_full),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_key_sizes),
 	};
