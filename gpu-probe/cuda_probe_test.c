@@ -177,6 +177,65 @@ run(int gpu, uint32_t size, uint64_t count, uint64_t corrupt_every)
 	return pps;
 }
 
+/* Microseconds per batch call: GPU (staging included) against the CPU. */
+static void
+batch_costs(void)
+{
+	static const size_t	 ns[] = { 1, 16, 128, 1024 };
+	static const uint32_t	 lens[] = { 256, 4096 };
+	static struct payload_ref refs[FP_GPU_BATCH];
+	static uint64_t		 seqs[FP_GPU_BATCH], csums[FP_GPU_BATCH];
+	static uint32_t		 verd[FP_GPU_BATCH];
+	static uint8_t		 cpu[FP_GPU_BATCH * 4096];
+	struct payload_gpu	*g;
+	const uint8_t		*pl = NULL;
+	char			 err[160];
+	uint64_t		 t0, t[4];
+	size_t			 i, k, r, n, reps = 200;
+
+	if ((g = payload_gpu_open(FP_GPU_BATCH, 4096, err, sizeof(err))) ==
+	    NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < 4; k++) {
+			n = ns[k];
+			for (r = 0; r < n; r++)
+				seqs[r] = r + 1;
+			t0 = mono_us();
+			for (r = 0; r < reps; r++)
+				pl = payload_gpu_fill(g, lens[i], n, 7, seqs,
+				    csums);
+			t[0] = mono_us() - t0;
+			if (pl == NULL)
+				break;
+			for (r = 0; r < n; r++)
+				refs[r] = (struct payload_ref){ .buf = pl +
+				    r * lens[i], .len = lens[i], .seed = 7,
+				    .seq = seqs[r], .csum = csums[r] };
+			t0 = mono_us();
+			for (r = 0; r < reps; r++)
+				(void)payload_gpu_verify(g, refs, n, verd);
+			t[1] = mono_us() - t0;
+			t0 = mono_us();
+			for (r = 0; r < reps * n; r++)
+				csums[r % n] = payload_fill(cpu + (r % n) *
+				    lens[i], lens[i], 7, seqs[r % n]);
+			t[2] = mono_us() - t0;
+			t0 = mono_us();
+			for (r = 0; r < reps * n; r++)
+				verd[r % n] = (uint32_t)payload_verify(cpu +
+				    (r % n) * lens[i], lens[i], 7, seqs[r % n],
+				    csums[r % n]);
+			t[3] = mono_us() - t0;
+			printf("# batch of %4zu x %4u octets, us per batch: "
+			    "gpu fill %.1f verify %.1f, cpu fill %.1f verify "
+			    "%.1f\n", n, lens[i], (double)t[0] / reps,
+			    (double)t[1] / reps, (double)t[2] / reps,
+			    (double)t[3] / reps);
+		}
+	payload_gpu_close(g);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -197,6 +256,7 @@ main(int argc, char *argv[])
 		printf("# %u-octet payloads, %llu probes: cpu %.0f probes/s, "
 		    "gpu %.0f probes/s\n", sizes[s], (unsigned long long)count,
 		    pps[0][s], pps[1][s]);
+	batch_costs();
 	printf("# %d failed\n", failures);
 	return failures ? 1 : 0;
 }
