@@ -15,7 +15,8 @@
  * loss, no integrity failure, at the responder and on the path), then
  * COUNT with --test-corrupt 7 (exactly COUNT / 7 integrity failures at
  * the responder and on the path, none counted as loss); probes/s of the
- * clean runs.  Exit 0: all passed; 1: a check failed; 77: no usable GPU.
+ * clean runs (usage: cuda_probe_test [COUNT [WINDOW]], WINDOW the probes
+ * in flight, by default 128, or 16 for 4096 octets).  Exit 0: all passed; 1: a check failed; 77: no usable GPU.
  * Build: see gpu-probe/subdir.am (HAVE_CUDA) or docs/PROBE.md.
  */
 #include "config.h"
@@ -35,6 +36,17 @@
 #include "probe_net.h"
 
 static int	 failures;
+static uint32_t	 window;		/* max_inflight; 0: by size */
+
+/* Root can give a socket more than rmem_max: then wide windows lose none. */
+static void
+big_buffers(int fd)
+{
+	int	 sz = 32 << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
 
 uint64_t
 mono_us(void)
@@ -146,7 +158,7 @@ run(int gpu, uint32_t size, uint64_t count, uint64_t corrupt_every)
 	fp.conf.size = size;
 	fp.conf.count = count;
 	/* within the default loopback socket buffers (212992 octets) */
-	fp.conf.max_inflight = size > 1024 ? 16 : 128;
+	fp.conf.max_inflight = window ? window : size > 1024 ? 16 : 128;
 	fp.conf.test_corrupt = corrupt_every;
 	fp.conf.payload_gpu = gpu;
 	fp.seed = 0x5eed0000ULL + size + corrupt_every;
@@ -156,6 +168,8 @@ run(int gpu, uint32_t size, uint64_t count, uint64_t corrupt_every)
 	if (resp_open(&fp) == -1 || open_path(&fp, &t, &p) == -1 ||
 	    (b = ibuf_open(PROBE_PKT_MAX)) == NULL)
 		fatal("setup");
+	big_buffers(fp.resp_fd);
+	big_buffers(p.fd);
 	pps = run_loop(&fp, &p, b);
 	check(p.st.c.sent == count, "sent", mode, size, p.st.c.sent, count);
 	check(p.st.c.lost == 0, "lost", mode, size, p.st.c.lost, 0);
@@ -246,6 +260,8 @@ main(int argc, char *argv[])
 	size_t			 s;
 	int			 gpu;
 
+	if (argc > 2)
+		window = (uint32_t)strtoul(argv[2], NULL, 10);
 	log_init(LOG_TO_STDERR, LOG_DAEMON);
 	for (gpu = 0; gpu < 2; gpu++)
 		for (s = 0; s < 2; s++) {
@@ -253,9 +269,10 @@ main(int argc, char *argv[])
 			(void)run(gpu, sizes[s], count, 7);
 		}
 	for (s = 0; s < 2; s++)
-		printf("# %u-octet payloads, %llu probes: cpu %.0f probes/s, "
-		    "gpu %.0f probes/s\n", sizes[s], (unsigned long long)count,
-		    pps[0][s], pps[1][s]);
+		printf("# %u-octet payloads, %llu probes, window %u: cpu %.0f "
+		    "probes/s, gpu %.0f probes/s\n", sizes[s],
+		    (unsigned long long)count, window ? window : sizes[s] > 1024 ?
+		    16 : 128, pps[0][s], pps[1][s]);
 	batch_costs();
 	printf("# %d failed\n", failures);
 	return failures ? 1 : 0;
