@@ -216,8 +216,7 @@ next_wake(struct fp *fp)
 		    disc_running(fp) ? UINT64_MAX : t->next_disc_us);
 		for (j = 0; j < t->npaths; j++) {
 			p = t->paths[j];
-			if (!fp_send_done(fp, p) &&
-			    fp_inflight(p) < fp->conf.max_inflight)
+			if (fp_can_send(fp, p))
 				w = min_u64(w, p->next_send_us);
 			if (path_next_expiry(&p->st, &e))
 				w = min_u64(w, e);

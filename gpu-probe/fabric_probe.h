@@ -142,6 +142,7 @@ int		 fp_build(struct fp *, struct ibuf *, const struct fp_path *,
 		    uint8_t, uint64_t, uint32_t);
 uint64_t	 fp_inflight(const struct fp_path *);
 int		 fp_send_done(const struct fp *, const struct fp_path *);
+int		 fp_can_send(const struct fp *, const struct fp_path *);
 void		 tx_due(struct fp *, struct fp_path *, struct ibuf *,
 		    uint64_t);
 int		 tx_gpu_open(struct fp *);

@@ -61,6 +61,23 @@ fp_send_done(const struct fp *fp, const struct fp_path *p)
 }
 
 /*
+ * Whether path p may send now, as far as --count and the window go.
+ * --payload gpu with --interval 0 refills the window only once half of it
+ * is free, so that each batch is at least half a window: refilling it
+ * probe by probe as replies come back would pay a GPU round trip (some
+ * 25 us) for each one or two probes.
+ */
+int
+fp_can_send(const struct fp *fp, const struct fp_path *p)
+{
+	uint64_t	 limit = fp->conf.max_inflight;
+
+	if (fp->conf.payload_gpu && fp->conf.path.interval_us == 0)
+		limit = limit / 2 + 1;
+	return !fp_send_done(fp, p) && fp_inflight(p) < limit;
+}
+
+/*
  * --test-corrupt N: flips one payload octet of every Nth data probe after
  * it is built, as a path that damages data would; the responder must
  * count each as an integrity failure, never as loss.
@@ -148,6 +165,8 @@ tx_gpu_queue(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 	struct fp_txq	*q = &fp->txq;
 	uint64_t	 iv = fp->conf.path.interval_us, queued = 0;
 
+	if (!fp_can_send(fp, p))
+		return;
 	while (p->next_send_us <= now && (fp->conf.count == 0 ||
 	    p->st.c.sent + queued < fp->conf.count) &&
 	    fp_inflight(p) + queued < fp->conf.max_inflight) {
