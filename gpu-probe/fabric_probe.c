@@ -21,6 +21,7 @@
 
 #include "fabric_probe.h"
 #include "log.h"
+#include "payload.h"
 #include "probe_net.h"
 #include "util.h"
 
@@ -46,42 +47,7 @@ on_signal(int sig)
 		quit = sig;
 }
 
-/* Appends one probe of path p to b (RC SEND ONLY, our session seed). */
-int
-fp_build(struct fp *fp, struct ibuf *b, const struct fp_path *p,
-    uint8_t flags, uint64_t seq, uint32_t payload_len)
-{
-	struct probe_pkt	 pk = {
-		.opcode = PROBE_OP_RC_SEND_ONLY,
-		.dest_qp = p->id & PROBE_QP_MAX,
-		.psn = (uint32_t)(seq & PROBE_PSN_MAX),
-		.flags = flags,
-		.src_port = p->dp.sport,
-		.path_id = p->id,
-		.payload_len = payload_len,
-		.seq = seq,
-		.send_ns = real_ns(),
-		.seed = fp->seed,
-	};
-
-	return probe_write(b, &pk);
-}
-
 /* ---- the sender ---- */
-
-static uint64_t
-inflight(const struct fp_path *p)
-{
-	const struct path_counters	*c = &p->st.c;
-
-	return c->sent - c->received - c->lost;
-}
-
-static int
-send_done(const struct fp *fp, const struct fp_path *p)
-{
-	return fp->conf.count > 0 && p->st.c.sent >= fp->conf.count;
-}
 
 static void
 check_state(struct fp *fp, struct fp_path *p)
@@ -93,29 +59,29 @@ check_state(struct fp *fp, struct fp_path *p)
 	out_publish_path(fp, p);
 }
 
+/* --payload gpu: path states are checked once the batch is sent. */
 static void
 send_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 {
-	uint64_t	 iv = fp->conf.path.interval_us, seq;
-	struct probe_pkt sz = { .opcode = PROBE_OP_RC_SEND_ONLY,
-			    .payload_len = fp->conf.size };
-
-	while (p->next_send_us <= now && !send_done(fp, p) &&
-	    inflight(p) < fp->conf.max_inflight) {
-		seq = path_send(&p->st, now, (uint32_t)probe_pkt_len(&sz));
-		ibuf_truncate(b, 0);
-		if (fp_build(fp, b, p, 0, seq, fp->conf.size) == -1 ||
-		    net_send(p->fd, ibuf_data(b), ibuf_size(b), &p->t->addr,
-		    0) == -1)
-			fp->send.send_errors++;
-		/* late ticks are skipped, not bunched */
-		if (p->next_send_us + iv < now)
-			p->next_send_us = now;
-		p->next_send_us += iv;
-		if (iv > 0)
-			break;
+	if (fp->conf.payload_gpu) {
+		tx_gpu_queue(fp, p, b, now);
+		return;
 	}
+	tx_due(fp, p, b, now);
 	check_state(fp, p);
+}
+
+static void
+send_batch(struct fp *fp, struct ibuf *b)
+{
+	size_t	 i, j;
+
+	if (!fp->conf.payload_gpu)
+		return;
+	tx_gpu_flush(fp, b);
+	for (i = 0; i < fp->ntargets; i++)
+		for (j = 0; j < fp->targets[i].npaths; j++)
+			check_state(fp, fp->targets[i].paths[j]);
 }
 
 /* A reply on path p's socket: checked, then matched to its probe. */
@@ -250,8 +216,7 @@ next_wake(struct fp *fp)
 		    disc_running(fp) ? UINT64_MAX : t->next_disc_us);
 		for (j = 0; j < t->npaths; j++) {
 			p = t->paths[j];
-			if (!send_done(fp, p) &&
-			    inflight(p) < fp->conf.max_inflight)
+			if (fp_can_send(fp, p))
 				w = min_u64(w, p->next_send_us);
 			if (path_next_expiry(&p->st, &e))
 				w = min_u64(w, e);
@@ -275,7 +240,7 @@ count_done(const struct fp *fp)
 		if (t->npaths == 0)
 			return 0;
 		for (j = 0; j < t->npaths; j++)
-			if (!send_done(fp, t->paths[j]) ||
+			if (!fp_send_done(fp, t->paths[j]) ||
 			    path_next_expiry(&t->paths[j]->st, &e))
 				return 0;
 	}
@@ -304,6 +269,7 @@ timers(struct fp *fp, struct ibuf *b, uint64_t now)
 			send_due(fp, t->paths[j], b, now);
 		}
 	}
+	send_batch(fp, b);
 	if (now >= fp->next_report_us) {
 		out_report(fp, now, 0);
 		fp->next_report_us = now + fp->conf.report_us;
@@ -398,6 +364,11 @@ usage(FILE *fp)
 	    "  --key FILE           HMAC-SHA256 key (as fabric-agent's)\n"
 	    "  --id NAME            reporter id (default: the host name)\n"
 	    "  --backend udp|verbs  (default udp)\n"
+	    "  --payload cpu|gpu    fill and verify payloads on the CPU "
+	    "(default)\n"
+	    "                       or in batches on the GPU (CUDA builds)\n"
+	    "  --test-corrupt N     testing: damage every Nth probe's "
+	    "payload\n"
 	    "  -v                   more logging\n"
 	    "  -h, --help           this text\n",
 	    PROBE_PAYLOAD_MAX, DISC_MAX_TTL);
@@ -486,6 +457,8 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "id", required_argument, NULL, 'x' },
 	{ "backend", required_argument, NULL, 'B' },
+	{ "payload", required_argument, NULL, 'G' },
+	{ "test-corrupt", required_argument, NULL, 'X' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -534,6 +507,7 @@ num_opt(struct fp_conf *c, int ch, const char *a)
 	case 'N': name = "count"; break;
 	case 'D': name = "duration"; break;
 	case 'I': name = "max-inflight"; break;
+	case 'X': name = "test-corrupt"; break;
 	default: return 1;
 	}
 #define NUM(lo, hi, sc, dst) do {					\
@@ -558,6 +532,7 @@ num_opt(struct fp_conf *c, int ch, const char *a)
 	case 'N': NUM(0, 1e12, 1, c->count); break;
 	case 'D': NUM(0, 86400 * 365, 1000000, c->duration_us); break;
 	case 'I': NUM(1, PATH_RING / 2, 1, c->max_inflight); break;
+	case 'X': NUM(0, 1e12, 1, c->test_corrupt); break;
 	}
 #undef NUM
 	return 0;
@@ -580,6 +555,14 @@ str_opt(struct fp *fp, int ch, const char *a)
 	case 'k': c->keyfile = a; return 0;
 	case 'x': c->id = a; return 0;
 	case 'B': c->backend = a; return 0;
+	case 'G':
+		if (strcmp(a, "cpu") != 0 && strcmp(a, "gpu") != 0) {
+			fprintf(stderr, "fabric-probe: --payload '%s': want "
+			    "cpu or gpu\n", a);
+			return -1;
+		}
+		c->payload_gpu = a[0] == 'g';
+		return 0;
 	case 'v': c->verbose++; return 0;
 	case 'b':
 		if (net_parse_addr(a, &c->bind, 0) == -1) {
@@ -624,6 +607,13 @@ check_conf(struct fp *fp)
 		    "verbs\n", c->backend);
 		return -1;
 	}
+#ifndef HAVE_CUDA
+	if (c->payload_gpu) {
+		fprintf(stderr, "fabric-probe: --payload gpu: built without "
+		    "CUDA: configure --with-cuda\n");
+		return -1;
+	}
+#endif
 	if (!c->respond && fp->ntargets == 0) {
 		fprintf(stderr, "fabric-probe: nothing to do: give --respond "
 		    "and/or --target\n");
@@ -700,7 +690,7 @@ fp_init(struct fp *fp, struct pollset *ps)
 		log_warn("getrandom");
 		return -1;
 	}
-	if (out_open(fp) == -1)
+	if (out_open(fp) == -1 || tx_gpu_open(fp) == -1)
 		return -1;
 	if (fp->conf.respond && resp_open(fp) == -1)
 		return -1;
@@ -734,8 +724,8 @@ fp_free(struct fp *fp, struct pollset *ps)
 			free(t->paths[j]);
 		}
 	}
-	if (fp->resp_fd != -1)
-		close(fp->resp_fd);
+	resp_close(fp);
+	payload_gpu_close(fp->gpu);
 	out_close(fp);
 	free(ps->pfd);
 	free(ps->what);

@@ -4,6 +4,7 @@
  * target and probes every one), or both; one poll() loop, one thread.
  *
  *   fabric_probe.c   options, the loop, the sender
+ *   probe_tx.c       building and sending probes; --payload gpu batches
  *   probe_resp.c     the responder
  *   probe_discover.c discovery rounds (Paris traceroute) and re-mapping
  *   probe_out.c      JSON / text output and signed TMSG_T_PATH reports
@@ -26,6 +27,7 @@
 #define FP_SPORT_LOW		49152	/* candidates: the dynamic ports */
 #define FP_SPORT_SPAN		16384
 #define FP_DISC_PAYLOAD		16	/* discovery probes: quoted whole */
+#define FP_GPU_BATCH		1024	/* --payload gpu: probes per batch */
 
 /* Why the responder or the sender refused a datagram. */
 struct fp_rx_counters {
@@ -35,9 +37,12 @@ struct fp_rx_counters {
 	uint64_t		 replies;	/* responder: echoes sent */
 	uint64_t		 send_errors;
 	uint64_t		 icmp;		/* ICMP errors on path sockets */
+	uint64_t		 gpu_errors;	/* batches redone on the CPU */
 };
 
 struct fp_target;
+struct fp_rxq;
+struct payload_gpu;
 
 struct fp_path {
 	struct fp_target	*t;
@@ -93,6 +98,16 @@ struct fp_conf {
 	const char		*publish, *keyfile, *id;
 	int			 verbose;
 	const char		*backend;
+	int			 payload_gpu;	/* --payload gpu */
+	uint64_t		 test_corrupt;	/* flip an octet of every Nth */
+};
+
+/* --payload gpu, the sender: probes due, sent in one batch (probe_tx.c). */
+struct fp_txq {
+	struct fp_path		*path[FP_GPU_BATCH];
+	uint64_t		 seq[FP_GPU_BATCH];
+	uint64_t		 csum[FP_GPU_BATCH];
+	size_t			 n;
 };
 
 struct fp {
@@ -106,6 +121,10 @@ struct fp {
 	struct fp_target	 targets[FP_MAX_TARGETS];
 	size_t			 ntargets;
 	uint64_t		 start_us, next_report_us;
+	uint64_t		 tx_count;	/* data probes sent (test_corrupt) */
+	struct payload_gpu	*gpu;		/* --payload gpu */
+	struct fp_txq		 txq;
+	struct fp_rxq		*rxq;		/* the responder's batch */
 	/* telemetry */
 	void			*zctx, *pub;
 	struct tmsg_key		 key;
@@ -117,12 +136,24 @@ struct fp {
 
 /* fabric_probe.c */
 uint64_t	 mono_us(void);
+
+/* probe_tx.c */
 int		 fp_build(struct fp *, struct ibuf *, const struct fp_path *,
 		    uint8_t, uint64_t, uint32_t);
+uint64_t	 fp_inflight(const struct fp_path *);
+int		 fp_send_done(const struct fp *, const struct fp_path *);
+int		 fp_can_send(const struct fp *, const struct fp_path *);
+void		 tx_due(struct fp *, struct fp_path *, struct ibuf *,
+		    uint64_t);
+int		 tx_gpu_open(struct fp *);
+void		 tx_gpu_queue(struct fp *, struct fp_path *, struct ibuf *,
+		    uint64_t);
+void		 tx_gpu_flush(struct fp *, struct ibuf *);
 
 /* probe_resp.c */
 int		 resp_open(struct fp *);
 void		 resp_read(struct fp *);
+void		 resp_close(struct fp *);
 int		 resp_allowed(const struct fp_conf *, uint32_t);
 
 /* probe_discover.c */

@@ -6,6 +6,7 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <string.h>
 
 #include "payload.h"
@@ -113,3 +114,37 @@ payload_verify(const void *buf, size_t len, uint64_t seed, uint64_t seq,
 		verdict |= PAYLOAD_BAD_CSUM;
 	return verdict;
 }
+
+#ifndef HAVE_CUDA
+/* No GPU path in this build: the daemon's --payload gpu says so. */
+struct payload_gpu *
+payload_gpu_open(size_t maxn, size_t maxlen, char *err, size_t errlen)
+{
+	(void)maxn;
+	(void)maxlen;
+	snprintf(err, errlen, "built without CUDA: configure --with-cuda");
+	return NULL;
+}
+
+void
+payload_gpu_close(struct payload_gpu *g)
+{
+	(void)g;
+}
+
+const uint8_t *
+payload_gpu_fill(struct payload_gpu *g, size_t len, size_t n, uint64_t seed,
+    const uint64_t *seqs, uint64_t *csums)
+{
+	(void)g, (void)len, (void)n, (void)seed, (void)seqs, (void)csums;
+	return NULL;
+}
+
+int
+payload_gpu_verify(struct payload_gpu *g, const struct payload_ref *refs,
+    size_t n, uint32_t *verdicts)
+{
+	(void)g, (void)refs, (void)n, (void)verdicts;
+	return -1;
+}
+#endif

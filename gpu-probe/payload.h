@@ -25,6 +25,37 @@ uint64_t	 payload_checksum(const void *, size_t);
 int		 payload_verify(const void *, size_t, uint64_t, uint64_t,
 		    uint64_t);
 
+/*
+ * Batches on the GPU with host staging, for the daemon (payload_gpu.cu;
+ * docs/PROBE.md, "GPU payloads in the daemon").  Without HAVE_CUDA,
+ * payload_gpu_open() fails with "built without CUDA: configure
+ * --with-cuda" and the others are never reached.
+ *   open:   room for batches of up to maxn payloads of up to maxlen
+ *           octets (pinned host and device buffers, one stream); NULL
+ *           with a message in err on failure
+ *   fill:   n payloads of len octets for (seed, seqs[k]), filled on the
+ *           GPU and copied back: payload k is at the returned pointer
+ *           (pinned, valid until the next call) + k * len, its checksum
+ *           in csums[k]; NULL if CUDA failed
+ *   verify: verdicts[k] = PAYLOAD_BAD_* bits of refs[k] (any lengths up
+ *           to maxlen, grouped by length into one kernel each); 0, or -1
+ *           if CUDA failed (verdicts then undefined)
+ */
+struct payload_gpu;
+
+struct payload_ref {
+	const void	*buf;
+	uint32_t	 len;
+	uint64_t	 seed, seq, csum;
+};
+
+struct payload_gpu *payload_gpu_open(size_t, size_t, char *, size_t);
+void		 payload_gpu_close(struct payload_gpu *);
+const uint8_t	*payload_gpu_fill(struct payload_gpu *, size_t, size_t,
+		    uint64_t, const uint64_t *, uint64_t *);
+int		 payload_gpu_verify(struct payload_gpu *,
+		    const struct payload_ref *, size_t, uint32_t *);
+
 #ifdef HAVE_CUDA
 /*
  * payload_cuda.cu: n payloads of len octets each, back to back in device

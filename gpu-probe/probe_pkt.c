@@ -6,6 +6,7 @@
 #endif
 
 #include <errno.h>
+#include <string.h>
 
 #include "payload.h"
 #include "probe_pkt.h"
@@ -132,15 +133,19 @@ probe_write_hdr(struct ibuf *b, const struct probe_pkt *p)
 	return 0;
 }
 
+/* given: a payload filled elsewhere (the GPU path), p->csum its checksum */
 static int
-probe_write_body(struct ibuf *b, struct probe_pkt *p)
+probe_write_body(struct ibuf *b, struct probe_pkt *p, const void *given)
 {
 	void	*pl = NULL;
 
 	if (p->payload_len > 0 &&
 	    (pl = ibuf_reserve(b, p->payload_len)) == NULL)
 		return -1;
-	p->csum = payload_fill(pl, p->payload_len, p->seed, p->seq);
+	if (given == NULL)
+		p->csum = payload_fill(pl, p->payload_len, p->seed, p->seq);
+	else if (p->payload_len > 0)
+		memcpy(pl, given, p->payload_len);
 	if (ibuf_add_n64(b, p->csum) == -1 ||
 	    ibuf_add_zero(b, probe_pad(p->payload_len)) == -1 ||
 	    ibuf_add_n32(b, 0) == -1)
@@ -156,13 +161,27 @@ probe_write_body(struct ibuf *b, struct probe_pkt *p)
 int
 probe_write(struct ibuf *b, struct probe_pkt *p)
 {
+	return probe_write_payload(b, p, NULL, 0);
+}
+
+/*
+ * As probe_write(), with payload_len octets of payload copied from payload
+ * (filled elsewhere: the GPU path) and csum as its checksum; payload NULL
+ * fills it from (seed, seq) as probe_write() does.
+ */
+int
+probe_write_payload(struct ibuf *b, struct probe_pkt *p, const void *payload,
+    uint64_t csum)
+{
 	size_t	 start = ibuf_size(b);
 	int	 saved;
 
 	if (probe_check(p) == -1)
 		return -1;
+	if (payload != NULL)
+		p->csum = csum;
 	if (probe_write_bth(b, p) == -1 || probe_write_hdr(b, p) == -1 ||
-	    probe_write_body(b, p) == -1) {
+	    probe_write_body(b, p, payload) == -1) {
 		saved = errno;
 		(void)ibuf_truncate(b, start);
 		errno = saved;
@@ -229,7 +248,7 @@ probe_parse_hdr(struct ibuf *b, struct probe_pkt *p)
 }
 
 static enum probe_err
-probe_parse_body(struct ibuf *b, struct probe_pkt *p, uint8_t pad)
+probe_parse_body(struct ibuf *b, struct probe_pkt *p, uint8_t pad, int verify)
 {
 	struct ibuf	 pl;
 	size_t		 want;
@@ -248,6 +267,8 @@ probe_parse_body(struct ibuf *b, struct probe_pkt *p, uint8_t pad)
 	    ibuf_get_n32(b, &p->icrc) == -1)
 		return PROBE_E_TRUNCATED;	/* not reached: sized above */
 	p->payload = ibuf_data(&pl);
+	if (!verify)
+		return PROBE_OK;
 	p->verdict = payload_verify(p->payload, p->payload_len, p->seed,
 	    p->seq, p->csum);
 	return p->verdict != 0 ? PROBE_E_INTEGRITY : PROBE_OK;
@@ -258,8 +279,9 @@ probe_parse_body(struct ibuf *b, struct probe_pkt *p, uint8_t pad)
  * and consumes them.  *p is filled as far as the parse got; p->payload
  * borrows in's bytes.  The result is counted in *st (may be NULL).
  */
-enum probe_err
-probe_parse(struct ibuf *in, struct probe_pkt *p, struct probe_stats *st)
+static enum probe_err
+parse(struct ibuf *in, struct probe_pkt *p, struct probe_stats *st,
+    int verify)
 {
 	struct ibuf	 b;
 	struct probe_pkt pkt = { 0 };
@@ -270,9 +292,26 @@ probe_parse(struct ibuf *in, struct probe_pkt *p, struct probe_stats *st)
 	(void)ibuf_skip(in, ibuf_size(in));
 	if ((e = probe_parse_bth(&b, &pkt, &pad)) == PROBE_OK &&
 	    (e = probe_parse_hdr(&b, &pkt)) == PROBE_OK)
-		e = probe_parse_body(&b, &pkt, pad);
+		e = probe_parse_body(&b, &pkt, pad, verify);
 	*p = pkt;
 	if (st != NULL)
 		st->count[e]++;
 	return e;
+}
+
+enum probe_err
+probe_parse(struct ibuf *in, struct probe_pkt *p, struct probe_stats *st)
+{
+	return parse(in, p, st, 1);
+}
+
+/*
+ * As probe_parse(), but the payload is left unverified (p->verdict 0,
+ * PROBE_OK for a well-formed packet): the caller verifies p->payload
+ * against (seed, seq, csum) itself, in a batch on the GPU, and counts.
+ */
+enum probe_err
+probe_parse_deferred(struct ibuf *in, struct probe_pkt *p)
+{
+	return parse(in, p, NULL, 0);
 }

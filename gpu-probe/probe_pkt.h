@@ -92,9 +92,12 @@ struct probe_stats {
 
 /* probe_pkt.c */
 int		 probe_write(struct ibuf *, struct probe_pkt *);
+int		 probe_write_payload(struct ibuf *, struct probe_pkt *,
+		    const void *, uint64_t);
 size_t		 probe_pkt_len(const struct probe_pkt *);
 enum probe_err	 probe_parse(struct ibuf *, struct probe_pkt *,
 		    struct probe_stats *);
+enum probe_err	 probe_parse_deferred(struct ibuf *, struct probe_pkt *);
 int		 probe_err_malformed(enum probe_err);
 const char	*probe_strerror(enum probe_err);
 const char	*probe_err_key(enum probe_err);

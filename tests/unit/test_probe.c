@@ -256,6 +256,59 @@ test_integrity(void **state)
 	assert_int_equal(parse(buf, n, &q, &st), PROBE_E_INTEGRITY);
 }
 
+/*
+ * --payload gpu: a probe built around a payload filled elsewhere is the
+ * probe probe_write() builds; a damaged one parses PROBE_OK deferred,
+ * its payload left to the caller, and integrity when checked.
+ */
+static void
+test_given_payload_deferred(void **state)
+{
+	static uint8_t		 a[PROBE_PKT_MAX], pl[1024];
+	struct probe_pkt	 p = sample(PROBE_OP_RC_SEND_ONLY, sizeof(pl));
+	struct probe_pkt	 q, r;
+	struct ibuf		*b = ibuf_open(PROBE_PKT_MAX), in;
+	uint64_t		 csum;
+	size_t			 n;
+
+	(void)state;
+	assert_non_null(b);
+	n = build(a, sizeof(a), &p);
+	csum = payload_fill(pl, sizeof(pl), p.seed, p.seq);
+	assert_int_equal(probe_write_payload(b, &p, pl, csum), 0);
+	assert_int_equal(ibuf_size(b), n);
+	assert_memory_equal(ibuf_data(b), a, n);
+	assert_int_equal(p.csum, csum);
+
+	/* the given octets and checksum go out as they are, not refilled */
+	memset(pl, 0xab, sizeof(pl));
+	ibuf_truncate(b, 0);
+	r = p;
+	assert_int_equal(probe_write_payload(b, &r, pl, 0x1122334455667788ULL),
+	    0);
+	assert_memory_equal((uint8_t *)ibuf_data(b) + OFF_PAYLOAD, pl,
+	    sizeof(pl));
+	assert_int_equal(((uint8_t *)ibuf_data(b))[OFF_PAYLOAD + sizeof(pl)],
+	    0x11);
+	assert_int_equal(r.csum, 0x1122334455667788ULL);
+
+	a[OFF_PAYLOAD + 100] ^= 0x5a;
+	ibuf_from_buffer(&in, a, n);
+	assert_int_equal(probe_parse_deferred(&in, &q), PROBE_OK);
+	assert_int_equal(q.verdict, 0);
+	assert_int_equal(ibuf_size(&in), 0);
+	assert_ptr_equal(q.payload, a + OFF_PAYLOAD);
+	assert_same(&p, &q);
+	assert_int_equal(payload_verify(q.payload, q.payload_len, q.seed,
+	    q.seq, q.csum), PAYLOAD_BAD_PATTERN | PAYLOAD_BAD_CSUM);
+	assert_int_equal(parse(a, n, &q, NULL), PROBE_E_INTEGRITY);
+
+	a[OFF_MAGIC] ^= 1;	/* malformed stays malformed, deferred or not */
+	ibuf_from_buffer(&in, a, n);
+	assert_int_equal(probe_parse_deferred(&in, &q), PROBE_E_MAGIC);
+	ibuf_free(b);
+}
+
 static void
 test_writer_bounds(void **state)
 {
@@ -295,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_ud_truncated_deth),
 		cmocka_unit_test(test_integrity),
 		cmocka_unit_test(test_writer_bounds),
+		cmocka_unit_test(test_given_payload_deferred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

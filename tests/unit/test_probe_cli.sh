@@ -48,6 +48,14 @@ refused "unexpected argument 'extra'" --respond extra
 refused "--key /nonexistent" --respond --publish tcp://127.0.0.1:1 \
     --key /nonexistent
 refused "use --backend udp" --respond --backend verbs
+refused "--payload 'fpga': want cpu or gpu" --respond --payload fpga
+refused "--test-corrupt 'x'" --respond --test-corrupt x
+if grep -q '^#define HAVE_CUDA 1' "$abs_top_builddir/config.h"; then
+	echo "ok - # SKIP --payload gpu without CUDA: this build has CUDA"
+else
+	refused "--payload gpu: built without CUDA: configure --with-cuda" \
+	    --respond --payload gpu
+fi
 
 "$P" --help >"$t" 2>&1
 rc=$?
