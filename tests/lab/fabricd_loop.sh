@@ -236,6 +236,19 @@ check "$name: fault removed: spine1 back for $dst" \
     retry 15 sh -c "[ \$(ip -n $leaf -j route show $dst | jq '.[0].nexthops | length') -eq 2 ]"
 kill "$probe"
 
+# FRR restarts under the agent: leaf1's bgpd is killed and started again;
+# the agent keeps publishing, fabricd's session comes back with its paths
+kill -9 "$(cat "/var/run/frr/$leaf/bgpd.pid")"
+sleep 1
+ip netns exec "$leaf" /usr/lib/frr/bgpd -d -N "$leaf" \
+    -f "/run/fabric-lab/$name/leaf1/frr.conf" \
+    -i "/var/run/frr/$leaf/bgpd.pid" -A 127.0.0.1 \
+    --log "file:/run/fabric-lab/$name/leaf1/frr.log"
+check "$name: leaf1's bgpd restarted: its agent still runs and is fresh" \
+    sh -c "kill -0 $agent_leaf1 && $FABRICCTL show telemetry -j -s ipc://$dir/control | jq -e '[.sources[] | select(.name == \"leaf1\" and .state == \"fresh\")] | length == 1' >/dev/null"
+check "$name: ... fabricd's session and paths are back" \
+    retry 30 fib_is_planned "$leaf" leaf1 leaf4 "$dst"
+
 # Stale telemetry freezes the weights
 kill "$agent_leaf4"
 check "$name: leaf4's agent stopped: weights frozen (FD-STALE)" \
