@@ -188,8 +188,26 @@ print_topology(json_object *r)
 static void
 print_jobs(json_object *r)
 {
+	json_object	*j, *fls, *f;
+	size_t		 i, k;
+
 	if (json_object_array_length(r) == 0)
 		printf("no jobs declared\n");
+	for (i = 0; i < json_object_array_length(r); i++) {
+		j = json_object_array_get_idx(r, i);
+		printf("job %s%s\n", jstr(j, "name"), json_object_get_boolean(
+		    json_object_object_get(j, "placed")) ? "" :
+		    " (not placed: mode is not pinned)");
+		printf("  %-10s %-10s %-20s %10s  %s\n", "SRC", "DST", "ADDRESS",
+		    "RATE", "UPLINK");
+		fls = json_object_object_get(j, "flows");
+		for (k = 0; k < json_object_array_length(fls); k++) {
+			f = json_object_array_get_idx(fls, k);
+			printf("  %-10s %-10s %-20s %9.3gG  %s\n", jstr(f, "src"),
+			    jstr(f, "dst"), jstr(f, "address"),
+			    jnum(f, "rate_bps") / 1e9, jstr(f, "uplink"));
+		}
+	}
 }
 
 /* ---- the exchange --------------------------------------------------- */

@@ -382,6 +382,7 @@ teardown(struct fabricd *d)
 	if (d->zctx != NULL)
 		zmq_ctx_term(d->zctx);
 	bgp_speaker_free(d->sp);
+	fd_pinned_free(d);
 	fd_peers_free(d);
 	fd_weights_free(d);
 	fab_config_free(d->cfg);

@@ -67,6 +67,15 @@ struct fd_pathstate {
 	uint64_t	 sent, lost, integrity;
 };
 
+/* A host route of mode pinned at one leaf (fd_pinned.c). */
+struct fd_pin {
+	uint32_t	 leaf;
+	struct fab_prefix addr;
+	uint32_t	 n;		/* the leaf's links */
+	double		*rate;		/* placed demand per link position */
+	uint32_t	*mbps;		/* what is announced */
+};
+
 struct fd_peer {
 	uint32_t	 node;
 	struct bgp_peer	*peer;
@@ -111,6 +120,10 @@ struct fabricd {
 	size_t			 npaths, pathcap;
 	uint64_t		 probe_unmapped;
 
+	struct fd_pin		*pins;
+	size_t			 npins;
+	double			 pin_max_util;
+
 	int			 metrics_fd;
 	struct fd_metrics_conn	 mconn[FD_METRICS_CONNS];
 
@@ -135,6 +148,8 @@ void		 fd_apply_telemetry(struct fabricd *, uint64_t now_ms);
 int		 fd_sample_news(struct fabricd *, const struct tmsg *);
 int		 fd_compute(struct fabricd *, uint64_t now_ms);
 int		 fd_drain_check(struct fabricd *, char *err, size_t errlen);
+int		 fd_announce_prefix(struct fabricd *, uint32_t node,
+		    const struct fab_prefix *, const uint32_t *mbps, uint32_t n);
 struct fd_block	*fd_block_find(struct fabricd *, uint32_t node, uint32_t dst);
 int		 fd_telemetry_stale(struct fabricd *, uint64_t now_ms,
 		    char *who, size_t wholen);
@@ -160,6 +175,12 @@ void		 fd_print_weights(struct fabricd *, FILE *, int json);
 int		 fd_control_open(struct fabricd *, const char *endpoint);
 void		 fd_control_dispatch(struct fabricd *);
 int		 fd_reload(struct fabricd *, char *err, size_t errlen);
+
+/* fd_pinned.c */
+int		 fd_pinned_step(struct fabricd *);
+void		 fd_pinned_free(struct fabricd *);
+void		 fd_pinned_remap(struct fabricd *, const struct fab_config *);
+struct json_object *fd_show_jobs(struct fabricd *);
 
 /* fd_probe.c */
 int		 fd_probe_open(struct fabricd *);

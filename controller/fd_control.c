@@ -140,8 +140,8 @@ do_show(struct fabricd *d, json_object *req)
 		return reply_ok(fd_show_telemetry(d));
 	if (strcmp(what, "status") == 0)
 		return reply_ok(fd_show_status(d));
-	if (strcmp(what, "jobs") == 0)	/* no job is declared yet */
-		return reply_ok(json_object_new_array());
+	if (strcmp(what, "jobs") == 0)
+		return reply_ok(fd_show_jobs(d));
 	return reply_error("%s: show: unknown '%s' (status, topology, links, "
 	    "weights, paths, peers, telemetry, jobs)", FD_E_REQUEST, what);
 }

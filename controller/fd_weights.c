@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -469,6 +470,38 @@ announce(struct fabricd *d, struct fd_block *b)
 	return rc;
 }
 
+/*
+ * Announces one prefix from `node' over the links with mbps[pos] > 0 (by
+ * adjacency position); none withdraws it.  For the pinned host routes.
+ */
+int
+fd_announce_prefix(struct fabricd *d, uint32_t node,
+    const struct fab_prefix *fp, const uint32_t *mbps, uint32_t n)
+{
+	struct fd_block		 tmp = { .node = node, .n = n,
+				    .mbps = (uint32_t *)(uintptr_t)mbps };
+	struct fd_peer		*p = peer_of(d, node);
+	struct bgp_attrs	*a;
+	struct bgp_prefix	 bp;
+	size_t			 k = 0;
+	uint32_t		 pos;
+	int			 rc = 0;
+
+	if (p == NULL)
+		return 0;
+	if ((a = calloc(n + 1, sizeof(*a))) == NULL)
+		return -1;
+	for (pos = 0; pos < n && rc == 0; pos++)
+		if (mbps != NULL && mbps[pos] > 0)
+			rc = path_attrs(d, &tmp, pos, fp, &a[k++]);
+	to_bgp_prefix(fp, &bp);
+	if (rc == 0)
+		rc = bgp_rib_set(p->rib, &bp, a, k);
+	attrs_release(a, k);
+	free(a);
+	return rc;
+}
+
 static void
 block_withdraw(struct fabricd *d, struct fd_block *b)
 {
@@ -720,6 +753,7 @@ fd_compute(struct fabricd *d, uint64_t now)
 		if (d->blocks[i].announced)
 			d->max_err = fmax(d->max_err, d->blocks[i].err);
 	}
+	changed += fd_pinned_step(d);
 	d->computes++;
 	d->last_compute_ms = (double)(mono_ms() - t0);
 	if (changed > 0) {
@@ -1097,6 +1131,7 @@ fd_reload(struct fabricd *d, char *err, size_t errlen)
 	d->blocks = nd.blocks;
 	d->nblocks = nd.nblocks;
 	fd_peers_reconcile(d, ocfg, ob, nob);
+	fd_pinned_remap(d, ocfg);
 	free(d->paths);		/* indexed by the old numbering: the */
 	d->paths = NULL;	/* probes' next reports bring them back */
 	d->npaths = d->pathcap = 0;

@@ -356,6 +356,63 @@ build_endpoints(struct cfg_load *ld, const char *which,
 	return 0;
 }
 
+/*
+ * The jobs (mode pinned)
+ */
+
+static int
+build_flow(struct cfg_load *ld, const struct lyd_node *n, uint32_t job)
+{
+	struct fab_config	*cfg = ld->cfg;
+	struct fab_flow		*fl = &cfg->flows[cfg->nflows];
+	char			 pfx[FAB_ADDR_MAX + 8];
+	const char		*addr = ystr(n, "dst-address");
+
+	fl->job = job;
+	fl->placed = FAB_NONE;
+	fl->src = fab_node_find(cfg->fabric, ystr(n, "src"));
+	fl->dst = fab_node_find(cfg->fabric, ystr(n, "dst"));
+	if (fl->src == FAB_NONE || fl->dst == FAB_NONE)
+		return cfg_error(ld, "job %s: a flow names an unknown host",
+		    cfg->job_names[job]);
+	snprintf(pfx, sizeof(pfx), "%s/%d", addr, strchr(addr, ':') != NULL ?
+	    128 : 32);
+	if (fab_prefix_parse(pfx, &fl->addr) == -1 ||
+	    ybandwidth_parse(ystr(n, "rate"), &fl->rate) == -1)
+		return cfg_error(ld, "job %s: flow to %s: bad address or rate",
+		    cfg->job_names[job], addr);
+	cfg->nflows++;
+	return 0;
+}
+
+static int
+build_jobs(struct cfg_load *ld)
+{
+	const struct lyd_node	*top = ytop(ld->y.tree, "jobs"), *j, *c;
+	struct fab_config	*cfg = ld->cfg;
+	int			 nj = ycount(top, "job"), nf = 0;
+
+	if (nj == 0)
+		return 0;
+	LY_LIST_FOR(lyd_child(top), j)
+		nf += ycount(j, "flow");
+	if ((cfg->job_names = calloc(nj, FAB_NAME_MAX)) == NULL ||
+	    (cfg->flows = calloc(nf + 1, sizeof(*cfg->flows))) == NULL)
+		return cfg_error(ld, "out of memory");
+	LY_LIST_FOR(lyd_child(top), j) {
+		if (strcmp(LYD_NAME(j), "job") != 0)
+			continue;
+		strlcpy(cfg->job_names[cfg->njobs], ystr(j, "name"),
+		    FAB_NAME_MAX);
+		LY_LIST_FOR(lyd_child(j), c)
+			if (strcmp(LYD_NAME(c), "flow") == 0 &&
+			    build_flow(ld, c, (uint32_t)cfg->njobs) == -1)
+				return -1;
+		cfg->njobs++;
+	}
+	return 0;
+}
+
 static int
 build_bgp(struct cfg_load *ld)
 {
@@ -389,7 +446,8 @@ build(struct cfg_load *ld)
 	    build_endpoints(ld, "telemetry", &ld->cfg->telemetry,
 	    &ld->cfg->ntelemetry) == -1 ||
 	    build_endpoints(ld, "probe", &ld->cfg->probe,
-	    &ld->cfg->nprobe) == -1 || build_bgp(ld) == -1)
+	    &ld->cfg->nprobe) == -1 || build_bgp(ld) == -1 ||
+	    build_jobs(ld) == -1)
 		return -1;
 	return 0;
 }
@@ -440,6 +498,8 @@ fab_config_free(struct fab_config *cfg)
 	free(cfg->link_names);
 	free(cfg->link_addr);
 	free(cfg->dests);
+	free(cfg->job_names);
+	free(cfg->flows);
 	free(cfg->policy.flowlet_prefixes);
 	endpoints_free(cfg->telemetry, cfg->ntelemetry);
 	endpoints_free(cfg->probe, cfg->nprobe);

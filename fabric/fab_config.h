@@ -91,6 +91,15 @@ struct fab_dest {
 	struct fab_prefix pfx;
 };
 
+/* A flow of a job (mode pinned): host to host, towards dst's address. */
+struct fab_flow {
+	uint32_t	 job;		/* index in jobs */
+	uint32_t	 src, dst;	/* hosts */
+	struct fab_prefix addr;		/* dst's address, as a host route */
+	double		 rate;		/* bit/s; only ratios matter */
+	uint32_t	 placed;	/* fabricd: uplink position, or FAB_NONE */
+};
+
 struct fab_config {
 	char		*path;		/* the file it came from */
 	struct fabric	*fabric;
@@ -100,6 +109,10 @@ struct fab_config {
 	char		(*link_addr)[2][FAB_ADDR_MAX];
 	struct fab_dest	*dests;
 	size_t		 ndests;
+	char		(*job_names)[FAB_NAME_MAX];
+	size_t		 njobs;
+	struct fab_flow	*flows;
+	size_t		 nflows;
 	struct fab_policy policy;
 	struct fab_endpoint *telemetry;
 	size_t		 ntelemetry;

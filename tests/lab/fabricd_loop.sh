@@ -5,7 +5,8 @@
 # pod: the weights fabricd plans are the ones in the leaf's kernel FIB; a
 # link shaped to a trickle loses its weight; draining a spine moves its
 # traffic away with no packet lost and its sessions up; a failed link is
-# left at once; a path that silently drops RoCE traffic (nftables on a
+# left at once; mode pinned gives a job's flows a spine each (host
+# routes); a path that silently drops RoCE traffic (nftables on a
 # spine) is found by the probe and loses its weight until it heals; a bad
 # reload changes nothing; stale telemetry freezes the
 # weights; metrics are served; stopping fabricd hands the fabric back to
@@ -199,6 +200,24 @@ cp "$dir/good.json" "$cfg"
 check "$name: a good reload keeps every session" sh -c "
 	ctl_up() { $FABRICCTL show peers -j -s ipc://$dir/control | jq '[.[] | select(.state == \"Established\" and .established == 1)] | length'; }
 	$FABRICCTL reload -s ipc://$dir/control >/dev/null && [ \$(ctl_up) -eq 6 ]"
+
+# Mode pinned: a job's two flows from h1 get one spine each, as host
+# routes at leaf1; back to static, the host routes go
+jq '."fabric:policy".mode = "pinned" | ."fabric:jobs" = {job: [{name: "ring",
+    flow: [{src: "h1", dst: "h3", "dst-address": "10.1.3.11", rate: "8G"},
+	   {src: "h1", dst: "h4", "dst-address": "10.1.4.11", rate: "8G"}]}]}' \
+    "$dir/good.json" >"$cfg"
+check "$name: reload into mode pinned with a job" \
+    sh -c "$FABRICCTL reload -s ipc://$dir/control >/dev/null"
+check "$name: leaf1 pins h1->h3 and h1->h4 to one spine each" \
+    retry 10 sh -c "a=\$(ip -n $leaf -j route show 10.1.3.11 | jq -r '.[0].gateway // \"none\"'); b=\$(ip -n $leaf -j route show 10.1.4.11 | jq -r '.[0].gateway // \"none\"'); [ \"\$a\" != none ] && [ \"\$b\" != none ] && [ \"\$a\" != \"\$b\" ]"
+check "$name: ... and show jobs says which uplink each flow has" \
+    sh -c "$FABRICCTL show jobs -j -s ipc://$dir/control | jq -e '[.[0].flows[].uplink] | unique | length == 2' >/dev/null"
+check "$name: ... pings to h4 still answered" \
+    sh -c "ip netns exec clab-$name-h1 ping -c 3 -i 0.2 -W 1 -q 10.1.4.11 >/dev/null"
+cp "$dir/good.json" "$cfg"
+check "$name: back to static: the host routes are withdrawn" \
+    sh -c "$FABRICCTL reload -s ipc://$dir/control >/dev/null && sleep 1 && [ -z \"\$(ip -n $leaf route show 10.1.4.11/32)\" ]"
 
 # Metrics
 check "$name: /metrics has the session states and weights" \

@@ -383,6 +383,51 @@ test_probe_failure_zeroes_a_path(void **state)
 	fx_free(x);
 }
 
+#define JOBS "\"fabric:jobs\": {\"job\": [{\"name\": \"allreduce\", " \
+	"\"flow\": [{\"src\": \"h1\", \"dst\": \"h3\", " \
+	"\"dst-address\": \"10.1.3.11\", \"rate\": \"8G\"}, " \
+	"{\"src\": \"h1\", \"dst\": \"h4\", " \
+	"\"dst-address\": \"10.1.4.11\", \"rate\": \"8G\"}]}]}, " \
+	"\"fabric:bgp\""
+
+static void
+test_pinned_jobs(void **state)
+{
+	struct fx	*x = fx_new(0);
+	char		 err[2048], a[8][16], b[8][16];
+	json_object	*j;
+
+	(void)state;
+	copy_config(x, x->path, "\"mode\": \"static\"", "\"mode\": \"pinned\"");
+	copy_config(x, x->path, "\"fabric:bgp\"", JOBS);
+	if (fd_reload(&x->d, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(x->d.cfg->nflows, 2);
+	fd_compute(&x->d, 1000);
+	/* two 8G flows from leaf1 on 10G uplinks: one per spine */
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.3.11/32", a), 1);
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.4.11/32", b), 1);
+	assert_string_not_equal(a[0], b[0]);
+	j = fd_show_jobs(&x->d);
+	assert_int_equal(json_object_array_length(json_object_object_get(
+	    json_object_array_get_idx(j, 0), "flows")), 2);
+	json_object_put(j);
+	/* spine1 drained: both go over spine2 */
+	x->d.node_admin[node(x, "spine1")] = FAB_DRAINED;
+	fd_compute(&x->d, 1200);
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.3.11/32", a), 1);
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.4.11/32", b), 1);
+	assert_string_equal(a[0], "10.0.0.2");
+	assert_string_equal(b[0], "10.0.0.2");
+	/* back to static: the host routes are withdrawn */
+	x->d.cfg->policy.mode = FAB_MODE_STATIC;
+	fd_compute(&x->d, 1400);
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.3.11/32", a), 0);
+	assert_int_equal(rib_paths(x, "leaf1", "10.1.4.11/32", b), 0);
+	fd_pinned_free(&x->d);
+	fx_free(x);
+}
+
 static void
 test_link_holddown(void **state)
 {
@@ -579,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_frozen_telemetry_moves_nothing_but_failures),
 		cmocka_unit_test(test_moves_per_minute_limit),
 		cmocka_unit_test(test_probe_failure_zeroes_a_path),
+		cmocka_unit_test(test_pinned_jobs),
 		cmocka_unit_test(test_link_holddown),
 		cmocka_unit_test(test_reload_is_a_transaction),
 		cmocka_unit_test(test_control_socket),
