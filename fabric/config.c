@@ -749,6 +749,42 @@ dump_endpoints(FILE *fp, const char *which, const struct fab_endpoint *e,
 }
 
 static void
+dump_jobs(FILE *fp, const struct fab_config *cfg)
+{
+	char	addr[FAB_ADDR_MAX + 8], *slash;
+	size_t	j, i;
+	int	firstf;
+
+	if (cfg->njobs == 0)
+		return;
+	fprintf(fp, "  \"fabric:jobs\": {\n    \"job\": [\n");
+	for (j = 0; j < cfg->njobs; j++) {
+		fprintf(fp, "      {\n        \"name\": ");
+		json_str(fp, cfg->job_names[j]);
+		fprintf(fp, ",\n        \"flow\": [");
+		firstf = 1;
+		for (i = 0; i < cfg->nflows; i++) {
+			if (cfg->flows[i].job != j ||
+			    fab_prefix_str(&cfg->flows[i].addr, addr,
+			    sizeof(addr)) == -1)
+				continue;
+			if ((slash = strchr(addr, '/')) != NULL)
+				*slash = '\0';
+			fprintf(fp, "%s\n          {\"src\": ", firstf ? "" : ",");
+			json_str(fp, cfg->fabric->nodes[cfg->flows[i].src].name);
+			fprintf(fp, ", \"dst\": ");
+			json_str(fp, cfg->fabric->nodes[cfg->flows[i].dst].name);
+			fprintf(fp, ", \"dst-address\": \"%s\", \"rate\": "
+			    "\"%.0f\"}", addr, cfg->flows[i].rate);
+			firstf = 0;
+		}
+		fprintf(fp, "\n        ]\n      }%s\n", j + 1 < cfg->njobs ?
+		    "," : "");
+	}
+	fprintf(fp, "    ]\n  },\n");
+}
+
+static void
 dump_bgp(FILE *fp, const struct fab_bgp_config *b)
 {
 	int	first = 1;
@@ -774,6 +810,7 @@ fab_config_dump_json(const struct fab_config *cfg, FILE *fp)
 	dump_policy(fp, &cfg->policy);
 	dump_endpoints(fp, "telemetry", cfg->telemetry, cfg->ntelemetry);
 	dump_endpoints(fp, "probe", cfg->probe, cfg->nprobe);
+	dump_jobs(fp, cfg);
 	dump_bgp(fp, &cfg->bgp);
 	fprintf(fp, "}\n");
 	return fflush(fp) == 0 && !ferror(fp) ? 0 : -1;

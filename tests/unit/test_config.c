@@ -468,6 +468,15 @@ roundtrip(const char *path)
 	assert_int_equal(a->nprobe, b->nprobe);
 	same_endpoints(a->probe, b->probe, a->nprobe);
 	same_bgp(&a->bgp, &b->bgp);
+	assert_int_equal(a->njobs, b->njobs);
+	assert_int_equal(a->nflows, b->nflows);
+	for (size_t i = 0; i < a->nflows; i++) {
+		assert_int_equal(a->flows[i].job, b->flows[i].job);
+		assert_int_equal(a->flows[i].src, b->flows[i].src);
+		assert_int_equal(a->flows[i].dst, b->flows[i].dst);
+		assert_true(fab_prefix_eq(&a->flows[i].addr, &b->flows[i].addr));
+		assert_float_equal(a->flows[i].rate, b->flows[i].rate, 0.5);
+	}
 	fab_config_free(a);
 	fab_config_free(b);
 }
@@ -479,6 +488,24 @@ test_dump_roundtrip(void **state)
 	roundtrip(EXAMPLE("pod-4s8l.json"));
 	roundtrip(EXAMPLE("clos3-2pod.xml"));
 	roundtrip(GOOD("minimal.json"));
+	roundtrip(GOOD("jobs.json"));
+}
+
+static void
+test_jobs(void **state)
+{
+	struct fab_config	*cfg = load_ok(GOOD("jobs.json"));
+
+	(void)state;
+	assert_int_equal(cfg->policy.mode, FAB_MODE_PINNED);
+	assert_int_equal(cfg->njobs, 2);
+	assert_string_equal(cfg->job_names[1], "moe");
+	assert_int_equal(cfg->nflows, 3);
+	assert_int_equal(cfg->flows[2].job, 1);
+	assert_int_equal(cfg->flows[2].src, fab_node_find(cfg->fabric, "h2"));
+	assert_int_equal(cfg->flows[2].addr.len, 32);
+	assert_float_equal(cfg->flows[2].rate, 100e9, 1);
+	fab_config_free(cfg);
 }
 
 /*
@@ -697,6 +724,7 @@ main(void)
 		cmocka_unit_test(test_clos3_xml),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_dump_roundtrip),
+		cmocka_unit_test(test_jobs),
 		cmocka_unit_test(test_sniff_format),
 		cmocka_unit_test(test_unknown_format),
 		cmocka_unit_test(test_missing_file),
