@@ -1182,6 +1182,21 @@ bgp_peer_stats(const struct bgp_peer *p, struct bgp_peer_stats *st)
 	st->state = p->state;
 }
 
+/*
+ * Does the peer's session still owe it something: routes of its rib not
+ * yet encoded, or octets not yet written?  0 when no session is up.
+ */
+int
+bgp_peer_pending(const struct bgp_peer *p)
+{
+	if (p->est == NULL)
+		return 0;
+	if (p->cf.rib != NULL && bgp_rib_cursor_pending(p->cf.rib,
+	    &p->cursor))
+		return 1;
+	return ibuf_size(p->est->wbuf) > 0;
+}
+
 struct bgp_peer *
 bgp_peer_first(struct bgp_speaker *sp)
 {

@@ -85,6 +85,7 @@ struct bgp_peer	*bgp_peer_add(struct bgp_speaker *,
 void		 bgp_peer_remove(struct bgp_peer *, uint8_t cease_subcode);
 const char	*bgp_peer_name(const struct bgp_peer *);
 void		 bgp_peer_stats(const struct bgp_peer *, struct bgp_peer_stats *);
+int		 bgp_peer_pending(const struct bgp_peer *);
 struct bgp_peer	*bgp_peer_first(struct bgp_speaker *);
 struct bgp_peer	*bgp_peer_next(struct bgp_peer *);
 size_t		 bgp_speaker_pollfds(struct bgp_speaker *, struct pollfd *,

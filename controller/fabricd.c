@@ -290,6 +290,24 @@ loop_timeout(struct fabricd *d, uint64_t now)
 	return t;
 }
 
+/* A push is done when every session has written all it owes. */
+static void
+push_check(struct fabricd *d, uint64_t now)
+{
+	size_t	i;
+
+	if (d->push_start_ms == 0)
+		return;
+	for (i = 0; i < d->npeers; i++)
+		if (d->peers[i].peer != NULL &&
+		    bgp_peer_pending(d->peers[i].peer))
+			return;
+	d->last_push_ms = (double)(now - d->push_start_ms);
+	d->push_sum_ms += d->last_push_ms;
+	d->push_count++;
+	d->push_start_ms = 0;
+}
+
 static void
 loop_once(struct fabricd *d, int sfd, struct tmsg *scratch)
 {
@@ -330,6 +348,7 @@ loop_once(struct fabricd *d, int sfd, struct tmsg *scratch)
 	if (d->probe_sub != NULL && items[n - 1].revents)
 		fd_probe_read(d, scratch);
 	now = (uint64_t)mono_ms();
+	push_check(d, now);
 	if (now >= d->next_compute_ms) {
 		fd_compute(d, now);
 		d->next_compute_ms = now + d->cfg->policy.interval_ms;

@@ -133,6 +133,10 @@ struct fabricd {
 	uint64_t		 computes, pushes, moves, freezes;
 	uint64_t		 reloads, reload_failures;
 	double			 last_compute_ms;
+	uint64_t		 push_start_ms;	/* a push not yet on the wire */
+	double			 last_push_ms;	/* compute to every octet written */
+	double			 push_sum_ms;
+	uint64_t		 push_count;
 	double			 max_err;
 	uint64_t		 move_sec[60];	/* moves in second s, at s % 60 */
 	uint32_t		 move_count[60];

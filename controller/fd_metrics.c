@@ -301,6 +301,12 @@ fd_metrics_write(struct fabricd *d, FILE *fp)
 	family(fp, "fabric_compute_seconds", "gauge",
 	    "Duration of the last computation (push latency on our side).");
 	fprintf(fp, "fabric_compute_seconds %.6f\n", d->last_compute_ms / 1000);
+	family(fp, "fabric_push_seconds", "summary",
+	    "Push latency on our side: from the computation that changed "
+	    "weights to every UPDATE written to its session.");
+	fprintf(fp, "fabric_push_seconds_sum %.6f\n", d->push_sum_ms / 1000);
+	fprintf(fp, "fabric_push_seconds_count %llu\n",
+	    (unsigned long long)d->push_count);
 	family(fp, "fabric_quantisation_error", "gauge",
 	    "Largest |installed - intended| share over announced weights.");
 	fprintf(fp, "fabric_quantisation_error %.6f\n", d->max_err);

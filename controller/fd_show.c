@@ -338,6 +338,7 @@ fd_show_status(struct fabricd *d)
 	add_int(o, "pushes", (int64_t)d->pushes);
 	add_int(o, "moves", (int64_t)d->moves);
 	add_num(o, "last_compute_ms", d->last_compute_ms);
+	add_num(o, "last_push_ms", d->last_push_ms);
 	add_num(o, "max_quantisation_error", d->max_err);
 	add_int(o, "reloads", (int64_t)d->reloads);
 	add_int(o, "reload_failures", (int64_t)d->reload_failures);

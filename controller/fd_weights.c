@@ -757,6 +757,8 @@ fd_compute(struct fabricd *d, uint64_t now)
 	d->computes++;
 	d->last_compute_ms = (double)(mono_ms() - t0);
 	if (changed > 0) {
+		if (d->push_start_ms == 0)
+			d->push_start_ms = (uint64_t)t0;
 		d->pushes++;
 		d->moves += changed;
 		if (d->sp != NULL)

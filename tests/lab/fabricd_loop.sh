@@ -18,7 +18,7 @@ lab_skip_unless_runnable
 FABRICD="$abs_top_builddir/controller/fabricd"
 AGENT="$abs_top_builddir/telemetry/fabric-agent"
 PROBE="$abs_top_builddir/gpu-probe/fabric-probe"
-for t in curl openssl nft "$FABRICD" "$AGENT" "$PROBE"; do
+for t in curl openssl nft setpriv "$FABRICD" "$AGENT" "$PROBE"; do
 	command -v "$t" >/dev/null 2>&1 || {
 		echo "FAIL: $t not found (run tools/setup.sh)"
 		exit 1
@@ -26,6 +26,9 @@ for t in curl openssl nft "$FABRICD" "$AGENT" "$PROBE"; do
 done
 
 dir=$(mktemp -d /tmp/fabricd-loop.XXXXXX)
+chmod 755 "$dir"
+mkdir "$dir/run"
+chown nobody "$dir/run"
 topo=
 pids=
 fdpid=
@@ -51,16 +54,22 @@ copy_example() {
 	f=$(ls "$dir/$2"/*.clab.yml)
 	sed -i "s/^name: .*/name: $2/" "$f"
 	(umask 077 && openssl rand -hex 32 >"$dir/$2/telemetry.key")
+	chown nobody "$dir/$2/telemetry.key"	# fabricd's (and root's)
 	echo "$f"
 }
 
 ctl() {
-	"$FABRICCTL" "$@" -s "ipc://$dir/control"
+	"$FABRICCTL" "$@" -s "ipc://$dir/run/control"
 }
 
+# fabricd runs as nobody, with only the capability to bind port 179 (as
+# its systemd unit gives it): it needs no more
 start_fabricd() {	# NAME CONFIG
-	ip netns exec "clab-$1-mgmt-net" "$FABRICD" -f "$2" -v \
-	    -s "ipc://$dir/control" -m 127.0.0.1:9342 >>"$dir/fabricd.log" 2>&1 &
+	ip netns exec "clab-$1-mgmt-net" setpriv --reuid=nobody \
+	    --regid=nogroup --clear-groups --inh-caps=+net_bind_service \
+	    --ambient-caps=+net_bind_service "$FABRICD" -f "$2" -v \
+	    -s "ipc://$dir/run/control" -m 127.0.0.1:9342 \
+	    >>"$dir/fabricd.log" 2>&1 &
 	fdpid=$!
 }
 
@@ -142,9 +151,9 @@ pids="$pids $!"
 start_fabricd $name "$cfg"
 
 check "$name: fabricd has a session to all 6 switches" \
-    retry 30 sh -c "[ \$($FABRICCTL show peers -j -s ipc://$dir/control | jq '[.[] | select(.state == \"Established\")] | length') -eq 6 ]"
+    retry 30 sh -c "[ \$($FABRICCTL show peers -j -s ipc://$dir/run/control | jq '[.[] | select(.state == \"Established\")] | length') -eq 6 ]"
 check "$name: telemetry from all 6 agents is fresh" \
-    retry 10 sh -c "[ \$($FABRICCTL show status -j -s ipc://$dir/control | jq .stale_sources) -eq 0 ]"
+    retry 10 sh -c "[ \$($FABRICCTL show status -j -s ipc://$dir/run/control | jq .stale_sources) -eq 0 ]"
 check "$name: leaf1's route to $dst is fabricd's (BGP, iBGP paths)" \
     retry 15 sh -c "vtysh -N $leaf -c 'show bgp ipv4 unicast $dst json' | jq -e '[.paths[] | select(.peer.peerId == \"172.20.20.1\" and .multipath == true)] | length == 2' >/dev/null"
 check "$name: leaf1's kernel FIB has fabricd's planned weights ($(planned leaf1 leaf4))" \
@@ -159,7 +168,7 @@ check "$name: ... on every leaf, towards every other leaf" sh -c '
 # A link shaped to 2 Mbit/s: the agent reports the tbf rate as capacity
 "$FABRICCTL" lab netem set -t "$topo" -n leaf1 -i eth1 --rate 2000 >/dev/null
 check "$name: spine1-leaf1 shaped to 2 Mbit/s: fabricd sees it" \
-    retry 10 sh -c "$FABRICCTL show links -j -s ipc://$dir/control | jq -e '.[] | select(.name == \"spine1-leaf1\") | .usable_bps <= 2000000' >/dev/null"
+    retry 10 sh -c "$FABRICCTL show links -j -s ipc://$dir/run/control | jq -e '.[] | select(.name == \"spine1-leaf1\") | .usable_bps <= 2000000' >/dev/null"
 check "$name: leaf1 moves weight off spine1 in the kernel (spine1 $(weight_of "$leaf" $dst 10.0.0.1) -> <= 2)" \
     retry 15 sh -c "[ \$(ip -n $leaf -j route show $dst | jq '[.[0].nexthops[] | select(.gateway == \"10.0.0.1\") | .weight][0]') -le 2 ]"
 check "$name: ... exactly as planned ($(planned leaf1 leaf4))" \
@@ -173,7 +182,7 @@ check "$name: shaping removed: back to equal weights" \
 # Drain spine2: traffic moves first, sessions stay
 ping_bg "clab-$name-h1" 10.1.4.11 300
 sleep 0.5
-check "$name: drain spine2 accepted" sh -c "$FABRICCTL drain node spine2 -s ipc://$dir/control >/dev/null"
+check "$name: drain spine2 accepted" sh -c "$FABRICCTL drain node spine2 -s ipc://$dir/run/control >/dev/null"
 check "$name: leaf1's kernel route now avoids spine2" \
     retry 10 sh -c "[ \"\$(ip -n $leaf -j route show $dst | jq -r '.[0].gateway // ([.[0].nexthops[].gateway] | join(\",\"))')\" = 10.0.0.1 ]"
 wait "$pingpid"
@@ -182,8 +191,8 @@ check "$name: no ping lost while spine2 drained (lost $lost of 300)" test "$lost
 check "$name: spine2's sessions stayed up" \
     sh -c "vtysh -N clab-$name-spine2 -c 'show bgp summary json' | jq -e '[.ipv4Unicast.peers[] | select(.state == \"Established\")] | length >= 4' >/dev/null"
 check "$name: draining spine1 too is refused (leaves would have no path)" \
-    sh -c "! $FABRICCTL drain node spine1 -s ipc://$dir/control 2>$dir/drain.err && grep -q FD-LASTPATH $dir/drain.err"
-check "$name: undrain spine2" sh -c "$FABRICCTL undrain node spine2 -s ipc://$dir/control >/dev/null"
+    sh -c "! $FABRICCTL drain node spine1 -s ipc://$dir/run/control 2>$dir/drain.err && grep -q FD-LASTPATH $dir/drain.err"
+check "$name: undrain spine2" sh -c "$FABRICCTL undrain node spine2 -s ipc://$dir/run/control >/dev/null"
 check "$name: leaf1 back on both spines" \
     retry 10 sh -c "[ \$(ip -n $leaf -j route show $dst | jq '.[0].nexthops | length') -eq 2 ]"
 
@@ -191,15 +200,15 @@ check "$name: leaf1 back on both spines" \
 cp "$cfg" "$dir/good.json"
 sed -i 's/"mode": "static"/"mode": "sideways"/' "$cfg"
 check "$name: a bad reload is refused" \
-    sh -c "! $FABRICCTL reload -s ipc://$dir/control 2>$dir/reload.err"
+    sh -c "! $FABRICCTL reload -s ipc://$dir/run/control 2>$dir/reload.err"
 check "$name: ... naming the file and the data path" \
     grep -q 'fabricd.json.*mode' "$dir/reload.err"
 check "$name: ... and fabricd still answers with its weights" \
     fib_is_planned "$leaf" leaf1 leaf4 "$dst"
 cp "$dir/good.json" "$cfg"
 check "$name: a good reload keeps every session" sh -c "
-	ctl_up() { $FABRICCTL show peers -j -s ipc://$dir/control | jq '[.[] | select(.state == \"Established\" and .established == 1)] | length'; }
-	$FABRICCTL reload -s ipc://$dir/control >/dev/null && [ \$(ctl_up) -eq 6 ]"
+	ctl_up() { $FABRICCTL show peers -j -s ipc://$dir/run/control | jq '[.[] | select(.state == \"Established\" and .established == 1)] | length'; }
+	$FABRICCTL reload -s ipc://$dir/run/control >/dev/null && [ \$(ctl_up) -eq 6 ]"
 
 # Mode pinned: a job's two flows from h1 get one spine each, as host
 # routes at leaf1; back to static, the host routes go
@@ -208,21 +217,23 @@ jq '."fabric:policy".mode = "pinned" | ."fabric:jobs" = {job: [{name: "ring",
 	   {src: "h1", dst: "h4", "dst-address": "10.1.4.11", rate: "8G"}]}]}' \
     "$dir/good.json" >"$cfg"
 check "$name: reload into mode pinned with a job" \
-    sh -c "$FABRICCTL reload -s ipc://$dir/control >/dev/null"
+    sh -c "$FABRICCTL reload -s ipc://$dir/run/control >/dev/null"
 check "$name: leaf1 pins h1->h3 and h1->h4 to one spine each" \
     retry 10 sh -c "a=\$(ip -n $leaf -j route show 10.1.3.11 | jq -r '.[0].gateway // \"none\"'); b=\$(ip -n $leaf -j route show 10.1.4.11 | jq -r '.[0].gateway // \"none\"'); [ \"\$a\" != none ] && [ \"\$b\" != none ] && [ \"\$a\" != \"\$b\" ]"
 check "$name: ... and show jobs says which uplink each flow has" \
-    sh -c "$FABRICCTL show jobs -j -s ipc://$dir/control | jq -e '[.[0].flows[].uplink] | unique | length == 2' >/dev/null"
+    sh -c "$FABRICCTL show jobs -j -s ipc://$dir/run/control | jq -e '[.[0].flows[].uplink] | unique | length == 2' >/dev/null"
 check "$name: ... pings to h4 still answered" \
     sh -c "ip netns exec clab-$name-h1 ping -c 3 -i 0.2 -W 1 -q 10.1.4.11 >/dev/null"
 cp "$dir/good.json" "$cfg"
 check "$name: back to static: the host routes are withdrawn" \
-    sh -c "$FABRICCTL reload -s ipc://$dir/control >/dev/null && sleep 1 && [ -z \"\$(ip -n $leaf route show 10.1.4.11/32)\" ]"
+    sh -c "$FABRICCTL reload -s ipc://$dir/run/control >/dev/null && sleep 1 && [ -z \"\$(ip -n $leaf route show 10.1.4.11/32)\" ]"
 
 # Metrics
 check "$name: /metrics has the session states and weights" \
     sh -c "ip netns exec clab-$name-mgmt-net curl -sf http://127.0.0.1:9342/metrics | grep -q 'fabric_bgp_session_up{switch=\"leaf1\"} 1' &&
 	ip netns exec clab-$name-mgmt-net curl -sf http://127.0.0.1:9342/metrics | grep -q '^fabric_weight_share{switch=\"leaf1\",destination=\"leaf4\"'"
+check "$name: /metrics: pushes reach the wire in under 100 ms on average" \
+    sh -c "ip netns exec clab-$name-mgmt-net curl -sf http://127.0.0.1:9342/metrics | awk '/^fabric_push_seconds_sum/ { s = \$2 } /^fabric_push_seconds_count/ { n = \$2 } END { exit !(n > 0 && s / n < 0.1) }'"
 
 # fabric-probe finds a path that drops RoCE traffic (BGP sees nothing)
 ip netns exec "clab-$name-h1" "$PROBE" --target 10.1.4.11 --report 100 \
@@ -231,7 +242,7 @@ ip netns exec "clab-$name-h1" "$PROBE" --target 10.1.4.11 --report 100 \
 probe=$!
 pids="$pids $probe"
 check "$name: fabricd hears the probe on both paths to leaf4" \
-    retry 15 sh -c "$FABRICCTL show paths 10.1.4.0/24 -j -s ipc://$dir/control | jq -e '[.switches[] | select(.switch == \"leaf1\") | .paths[] | select(.probe.state == \"ok\")] | length == 2' >/dev/null"
+    retry 15 sh -c "$FABRICCTL show paths 10.1.4.0/24 -j -s ipc://$dir/run/control | jq -e '[.switches[] | select(.switch == \"leaf1\") | .paths[] | select(.probe.state == \"ok\")] | length == 2' >/dev/null"
 ip netns exec "clab-$name-spine1" nft add table inet fdtest
 ip netns exec "clab-$name-spine1" nft add chain inet fdtest fdfwd \
     '{ type filter hook forward priority 0; }'
@@ -247,7 +258,7 @@ check "$name: spine1 drops UDP 4791: leaf1's kernel route to $dst leaves it" \
     only_spine2
 echo "# black hole to kernel FIB: $(elapsed "$t1" "$t2") s (20 ms polls)"
 check "$name: ... shown as failed by the probe, weight 0" \
-    sh -c "$FABRICCTL show paths 10.1.4.0/24 -j -s ipc://$dir/control | jq -e '[.switches[] | select(.switch == \"leaf1\") | .paths[] | select(.neighbor == \"spine1\")][0] | .probe.state == \"failed\" and .frr_weight == 0' >/dev/null"
+    sh -c "$FABRICCTL show paths 10.1.4.0/24 -j -s ipc://$dir/run/control | jq -e '[.switches[] | select(.switch == \"leaf1\") | .paths[] | select(.neighbor == \"spine1\")][0] | .probe.state == \"failed\" and .frr_weight == 0' >/dev/null"
 check "$name: ... only towards leaf4: leaf1 -> leaf2 keeps spine1" \
     sh -c "[ \$(ip -n $leaf -j route show 10.1.2.0/24 | jq '.[0].nexthops | length') -eq 2 ]"
 ip netns exec "clab-$name-spine1" nft delete table inet fdtest
@@ -264,17 +275,17 @@ ip netns exec "$leaf" /usr/lib/frr/bgpd -d -N "$leaf" \
     -i "/var/run/frr/$leaf/bgpd.pid" -A 127.0.0.1 \
     --log "file:/run/fabric-lab/$name/leaf1/frr.log"
 check "$name: leaf1's bgpd restarted: its agent still runs and is fresh" \
-    sh -c "kill -0 $agent_leaf1 && $FABRICCTL show telemetry -j -s ipc://$dir/control | jq -e '[.sources[] | select(.name == \"leaf1\" and .state == \"fresh\")] | length == 1' >/dev/null"
+    sh -c "kill -0 $agent_leaf1 && $FABRICCTL show telemetry -j -s ipc://$dir/run/control | jq -e '[.sources[] | select(.name == \"leaf1\" and .state == \"fresh\")] | length == 1' >/dev/null"
 check "$name: ... fabricd's session and paths are back" \
     retry 30 fib_is_planned "$leaf" leaf1 leaf4 "$dst"
 
 # Stale telemetry freezes the weights
 kill "$agent_leaf4"
 check "$name: leaf4's agent stopped: weights frozen (FD-STALE)" \
-    retry 10 sh -c "$FABRICCTL show status -j -s ipc://$dir/control | jq -e '.frozen == true' >/dev/null && grep -q 'FD-STALE.*leaf4' $dir/fabricd.log"
+    retry 10 sh -c "$FABRICCTL show status -j -s ipc://$dir/run/control | jq -e '.frozen == true' >/dev/null && grep -q 'FD-STALE.*leaf4' $dir/fabricd.log"
 start_agent $name leaf4 172.20.20.104
 check "$name: agent back: fresh again" \
-    retry 10 sh -c "$FABRICCTL show status -j -s ipc://$dir/control | jq -e '.frozen == false' >/dev/null"
+    retry 10 sh -c "$FABRICCTL show status -j -s ipc://$dir/run/control | jq -e '.frozen == false' >/dev/null"
 
 # A link fails: fabricd and FRR leave it
 ping_bg "clab-$name-h1" 10.1.4.11 300
@@ -283,7 +294,7 @@ ip -n "$leaf" link set eth2 down
 check "$name: eth2 (to spine2) down: the kernel route avoids it" \
     retry 5 sh -c "[ \"\$(ip -n $leaf -j route show $dst | jq -r '.[0].gateway // ([.[0].nexthops[].gateway] | join(\",\"))')\" = 10.0.0.1 ]"
 check "$name: ... and fabricd's weights too (link down from telemetry)" \
-    retry 5 sh -c "[ \"\$($FABRICCTL show weights leaf1 -j -s ipc://$dir/control | jq -r '[.[] | select(.destination == \"leaf4\") | .paths[].neighbor] | join(\",\")')\" = spine1 ]"
+    retry 5 sh -c "[ \"\$($FABRICCTL show weights leaf1 -j -s ipc://$dir/run/control | jq -r '[.[] | select(.destination == \"leaf4\") | .paths[].neighbor] | join(\",\")')\" = spine1 ]"
 wait "$pingpid"
 lost=$(ping_lost)
 check "$name: pings lost to the failure: $lost of 300 (at most 10)" test "$lost" -le 10
@@ -291,7 +302,7 @@ ping_bg "clab-$name-h1" 10.1.4.11 2000
 ip -n "$leaf" link set eth2 up
 sleep 2
 check "$name: link back up: not used during the 10 s hold-down" \
-    sh -c "$FABRICCTL show weights leaf1 -j -s ipc://$dir/control | jq -e '[.[] | select(.destination == \"leaf4\") | .paths[]] | length == 1' >/dev/null && ! grep -q 'link spine2-leaf1 up' $dir/fabricd.log"
+    sh -c "$FABRICCTL show weights leaf1 -j -s ipc://$dir/run/control | jq -e '[.[] | select(.destination == \"leaf4\") | .paths[]] | length == 1' >/dev/null && ! grep -q 'link spine2-leaf1 up' $dir/fabricd.log"
 check "$name: link back: both spines again" \
     retry 30 sh -c "[ \$(ip -n $leaf -j route show $dst | jq '.[0].nexthops | length') -eq 2 ] && [ \$(ip -n $leaf -j route show $dst | jq -r '.[0].protocol') = bgp ]"
 
@@ -347,10 +358,10 @@ for l in 1 8; do start_agent $name leaf$l 172.20.20.$((100 + l)); done
 for s in 1 2 3 4; do start_agent $name spine$s 172.20.20.$((10 + s)); done
 start_fabricd $name "$cfg"
 check "$name: fabricd has a session to all 12 switches" \
-    retry 30 sh -c "[ \$($FABRICCTL show peers -j -s ipc://$dir/control | jq '[.[] | select(.state == \"Established\")] | length') -eq 12 ]"
+    retry 30 sh -c "[ \$($FABRICCTL show peers -j -s ipc://$dir/run/control | jq '[.[] | select(.state == \"Established\")] | length') -eq 12 ]"
 check "$name: leaf1's kernel FIB: 4 next-hops on the /31s, as planned" \
     retry 15 sh -c "[ \"\$(ip -n $leaf -j route show $dst | jq -r '[.[0].nexthops[].gateway] | sort | join(\" \")')\" = '10.2.1.0 10.2.2.0 10.2.3.0 10.2.4.0' ] && [ \$(ip -n $leaf -j route show $dst | jq -r '.[0].protocol') = bgp ]"
-check "$name: drain link spine3-leaf1" sh -c "$FABRICCTL drain link spine3-leaf1 -s ipc://$dir/control >/dev/null"
+check "$name: drain link spine3-leaf1" sh -c "$FABRICCTL drain link spine3-leaf1 -s ipc://$dir/run/control >/dev/null"
 check "$name: leaf1 now uses the 3 others" \
     retry 10 sh -c "[ \"\$(ip -n $leaf -j route show $dst | jq -r '[.[0].nexthops[].gateway] | sort | join(\" \")')\" = '10.2.1.0 10.2.2.0 10.2.4.0' ]"
 check "$name: ... and leaf8 stops sending to leaf1 through spine3" \

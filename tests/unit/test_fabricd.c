@@ -428,6 +428,51 @@ test_pinned_jobs(void **state)
 	fx_free(x);
 }
 
+/* The large communities of the first path leaf1 announces for prefix. */
+static int
+lcomms(struct fx *x, const char *prefix, uint32_t lc[3])
+{
+	const struct bgp_attrs	*attrs[8];
+	uint32_t		 ids[8];
+	struct bgp_prefix	 p = { .aid = AID_IPV4 };
+	struct fab_prefix	 fp;
+	size_t			 i;
+
+	assert_int_equal(fab_prefix_parse(prefix, &fp), 0);
+	p.plen = fp.len;
+	memcpy(&p.addr.v4, fp.addr, 4);
+	for (i = 0; i < x->d.npeers; i++)
+		if (x->d.peers[i].node == node(x, "leaf1"))
+			break;
+	assert_true(bgp_rib_paths(x->d.peers[i].rib, &p, ids, attrs, 8) > 0);
+	for (i = 0; i < 3 && attrs[0]->nlarge_communities > 0; i++) {
+		memcpy(&lc[i], attrs[0]->large_communities + 4 * i, 4);
+		lc[i] = ntohl(lc[i]);
+	}
+	return attrs[0]->nlarge_communities;
+}
+
+static void
+test_flowlet_marking(void **state)
+{
+	struct fx	*x = fx_new(0);
+	char		 err[2048];
+	uint32_t	 lc[3];
+
+	(void)state;
+	copy_config(x, x->path, "\"mode\": \"static\"", "\"mode\": "
+	    "\"static\", \"flowlet\": {\"prefix\": [\"10.1.4.0/24\"]}");
+	if (fd_reload(&x->d, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	fd_compute(&x->d, 1000);
+	assert_int_equal(lcomms(x, "10.1.4.0/24", lc), 1);
+	assert_int_equal(lc[0], FD_FLOWLET_LC_GA);
+	assert_int_equal(lc[1], FD_FLOWLET_LC_L1);
+	assert_int_equal(lc[2], FD_FLOWLET_LC_L2);
+	assert_int_equal(lcomms(x, "10.1.3.0/24", lc), 0);
+	fx_free(x);
+}
+
 static void
 test_link_holddown(void **state)
 {
@@ -625,6 +670,7 @@ main(void)
 		cmocka_unit_test(test_moves_per_minute_limit),
 		cmocka_unit_test(test_probe_failure_zeroes_a_path),
 		cmocka_unit_test(test_pinned_jobs),
+		cmocka_unit_test(test_flowlet_marking),
 		cmocka_unit_test(test_link_holddown),
 		cmocka_unit_test(test_reload_is_a_transaction),
 		cmocka_unit_test(test_control_socket),
