@@ -127,8 +127,9 @@ mac_ctx_run(EVP_MAC_CTX *ctx, const uint8_t *data, size_t len,
 
 /* ---- writers ---- */
 
-static int
-write_name(struct ibuf *b, const char *name, size_t max)
+/* A length-prefixed name of 1 to max octets (tmsg_frr.c uses it too). */
+int
+tmsg_put_name(struct ibuf *b, const char *name, size_t max)
 {
 	size_t	 len = strnlen(name, max + 1);
 
@@ -154,7 +155,7 @@ write_link(struct ibuf *b, const struct tmsg_link *l)
 
 	if (ibuf_add_n16(b, 0) == -1 ||
 	    ibuf_add_n32(b, l->ifindex) == -1 ||
-	    write_name(b, l->name, TMSG_IFNAME_MAX) == -1 ||
+	    tmsg_put_name(b, l->name, TMSG_IFNAME_MAX) == -1 ||
 	    ibuf_add_n8(b, l->oper) == -1 ||
 	    ibuf_add_n8(b, l->capsrc) == -1 ||
 	    ibuf_add_n64(b, l->capacity_bps) == -1)
@@ -287,7 +288,7 @@ write_body(struct ibuf *b, const struct tmsg *m)
 		return 0;
 	case TMSG_T_LINK_EVENT:
 		if (ibuf_add_n32(b, m->event.ifindex) == -1 ||
-		    write_name(b, m->event.name, TMSG_IFNAME_MAX) == -1 ||
+		    tmsg_put_name(b, m->event.name, TMSG_IFNAME_MAX) == -1 ||
 		    ibuf_add_n8(b, m->event.oper) == -1)
 			return -1;
 		return 0;
@@ -319,7 +320,7 @@ tmsg_write(struct ibuf *b, const struct tmsg *m, const struct tmsg_key *key)
 	    ibuf_add_n32(b, 0) == -1 ||
 	    ibuf_add_n64(b, m->seq) == -1 ||
 	    ibuf_add_n64(b, m->time_ns) == -1 ||
-	    write_name(b, m->agent, TMSG_AGENT_MAX) == -1 ||
+	    tmsg_put_name(b, m->agent, TMSG_AGENT_MAX) == -1 ||
 	    write_body(b, m) == -1)
 		goto fail;
 	len = ibuf_size(b) - start + TMSG_MAC_LEN;
@@ -345,8 +346,8 @@ tmsg_write(struct ibuf *b, const struct tmsg *m, const struct tmsg_key *key)
 
 /* ---- the parser ---- */
 
-static int
-read_name(struct ibuf *b, char *dst, size_t max)
+int
+tmsg_get_name(struct ibuf *b, char *dst, size_t max)
 {
 	uint8_t	 len;
 
@@ -367,7 +368,7 @@ read_link(struct ibuf *rec, struct tmsg_link *l)
 
 	memset(l, 0, sizeof(*l));
 	if (ibuf_get_n32(rec, &l->ifindex) == -1 ||
-	    read_name(rec, l->name, TMSG_IFNAME_MAX) == -1 ||
+	    tmsg_get_name(rec, l->name, TMSG_IFNAME_MAX) == -1 ||
 	    ibuf_get_n8(rec, &l->oper) == -1 ||
 	    ibuf_get_n8(rec, &l->capsrc) == -1 ||
 	    ibuf_get_n64(rec, &l->capacity_bps) == -1)
@@ -411,7 +412,7 @@ read_body(struct ibuf *body, struct tmsg *m)
 		break;
 	case TMSG_T_LINK_EVENT:
 		rc = (ibuf_get_n32(body, &m->event.ifindex) == -1 ||
-		    read_name(body, m->event.name, TMSG_IFNAME_MAX) == -1 ||
+		    tmsg_get_name(body, m->event.name, TMSG_IFNAME_MAX) == -1 ||
 		    ibuf_get_n8(body, &m->event.oper) == -1 ||
 		    m->event.oper > TMSG_OPER_UP) ? -1 : 0;
 		break;
@@ -507,7 +508,7 @@ parse(const uint8_t *data, size_t len, const struct tmsg_key *key,
 	    ibuf_get_n32(&b, &wirelen) == -1 ||
 	    ibuf_get_n64(&b, &m->seq) == -1 ||
 	    ibuf_get_n64(&b, &m->time_ns) == -1 ||
-	    read_name(&b, m->agent, TMSG_AGENT_MAX) == -1 ||
+	    tmsg_get_name(&b, m->agent, TMSG_AGENT_MAX) == -1 ||
 	    ibuf_get_ibuf(&b, ibuf_size(&b), &body) == -1)
 		return TMSG_E_MALFORMED;
 	if (flags != 0 || read_body(&body, m) == -1)

@@ -209,6 +209,8 @@ enum tmsg_err	 tmsg_rx_decode(struct tmsg_rx *, const uint8_t *, size_t,
 		    struct tmsg *);
 const char	*tmsg_err_str(enum tmsg_err);
 const char	*tmsg_type_str(uint8_t);
+int		 tmsg_put_name(struct ibuf *, const char *, size_t max);
+int		 tmsg_get_name(struct ibuf *, char *, size_t max);
 
 /* tmsg_frr.c: the bodies of types 3 and 4 */
 int		 tmsg_write_bgp_state(struct ibuf *, const struct tmsg *);

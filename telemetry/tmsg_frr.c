@@ -27,30 +27,6 @@ fam_len(uint8_t family)
 	return family == 4 ? 4 : family == 6 ? 16 : 0;
 }
 
-static int
-put_name(struct ibuf *b, const char *name, size_t max)
-{
-	size_t	 len = strnlen(name, max + 1);
-
-	if (len == 0 || len > max) {
-		errno = ERANGE;
-		return -1;
-	}
-	if (ibuf_add_n8(b, len) == -1 || ibuf_add(b, name, len) == -1)
-		return -1;
-	return 0;
-}
-
-static int
-get_name(struct ibuf *b, char *dst, size_t max)
-{
-	uint8_t	 len;
-
-	if (ibuf_get_n8(b, &len) == -1 || len == 0 || len > max)
-		return -1;
-	return ibuf_get_strbuf(b, dst, max + 1, len);
-}
-
 /* ---- type 3: BGP sessions ---- */
 
 static int
@@ -63,7 +39,7 @@ write_bgp(struct ibuf *b, const struct tmsg_bgp *p)
 		return -1;
 	}
 	if (ibuf_add_n16(b, 0) == -1 ||
-	    put_name(b, p->peer, TMSG_PEER_MAX) == -1 ||
+	    tmsg_put_name(b, p->peer, TMSG_PEER_MAX) == -1 ||
 	    ibuf_add_n8(b, p->state) == -1 ||
 	    ibuf_add_n32(b, p->remote_as) == -1 ||
 	    ibuf_add_n32(b, p->uptime_s) == -1 ||
@@ -93,7 +69,7 @@ static int
 read_bgp(struct ibuf *rec, struct tmsg_bgp *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (get_name(rec, p->peer, TMSG_PEER_MAX) == -1 ||
+	if (tmsg_get_name(rec, p->peer, TMSG_PEER_MAX) == -1 ||
 	    ibuf_get_n8(rec, &p->state) == -1 ||
 	    ibuf_get_n32(rec, &p->remote_as) == -1 ||
 	    ibuf_get_n32(rec, &p->uptime_s) == -1 ||
