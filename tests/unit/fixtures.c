@@ -108,3 +108,31 @@ capture_end(char *out, size_t outlen)
 	fclose(cap_file);
 	cap_file = NULL;
 }
+
+/* Hex digits to octets; anything else (spaces, line breaks) is skipped. */
+size_t
+hex_decode(const char *s, uint8_t *out, size_t max)
+{
+	size_t	 n = 0;
+	int	 hi = -1, v;
+
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9')
+			v = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			v = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			v = *s - 'A' + 10;
+		else
+			continue;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		assert_true(n < max);
+		out[n++] = hi << 4 | v;
+		hi = -1;
+	}
+	assert_int_equal(hi, -1);
+	return n;
+}

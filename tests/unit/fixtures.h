@@ -6,6 +6,7 @@
 #define FABRIC_TEST_FIXTURES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Runs fn once per file in dir whose name ends with one of suffixes
@@ -20,5 +21,9 @@ int	has_suffix(const char *s, const char *suffix);
  * and returns what was written meanwhile, NUL-terminated. */
 void	capture_begin(void);
 void	capture_end(char *out, size_t outlen);
+
+/* Hex digits to octets, whitespace skipped; fails the test on an odd
+   count or more than max octets. */
+size_t	hex_decode(const char *, uint8_t *, size_t max);
 
 #endif

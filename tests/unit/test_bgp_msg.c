@@ -18,43 +18,17 @@
 #include <cmocka.h>
 
 #include "bgp.h"
+#include "fixtures.h"
 
 #define MARKER	"ffffffffffffffffffffffffffffffff"
 
 /* Hex digits to bytes; anything else (spaces, '|') separates. */
-static size_t
-hex(const char *s, uint8_t *out, size_t max)
-{
-	size_t	 n = 0;
-	int	 hi = -1, v;
-
-	for (; *s != '\0'; s++) {
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			v = *s - 'A' + 10;
-		else
-			continue;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		assert_true(n < max);
-		out[n++] = hi << 4 | v;
-		hi = -1;
-	}
-	assert_int_equal(hi, -1);
-	return n;
-}
-
 static struct ibuf *
 hexbuf(const char *s)
 {
 	uint8_t		 b[4096];
 	struct ibuf	*buf;
-	size_t		 n = hex(s, b, sizeof(b));
+	size_t		 n = hex_decode(s, b, sizeof(b));
 
 	assert_non_null(buf = ibuf_dynamic(n + 1, 65536 * 4));
 	assert_int_equal(ibuf_add(buf, b, n), 0);
@@ -163,7 +137,7 @@ hdr_error(const char *msg, size_t max, uint8_t sub, size_t datalen,
 	assert_int_equal(err.subcode, sub);
 	assert_int_equal(err.datalen, datalen);
 	if (datalen > 0) {
-		assert_int_equal(hex(data, d, sizeof(d)), datalen);
+		assert_int_equal(hex_decode(data, d, sizeof(d)), datalen);
 		assert_memory_equal(err.data, d, datalen);
 	}
 	assert_true(err.reason[0] != '\0');
@@ -329,7 +303,7 @@ open_parse_hex(const char *s, struct bgp_open *o, struct bgp_notify *err)
 {
 	uint8_t		 b[1024];
 	struct ibuf	 body;
-	size_t		 n = hex(s, b, sizeof(b));
+	size_t		 n = hex_decode(s, b, sizeof(b));
 
 	ibuf_from_buffer(&body, b, n);
 	memset(err, 0, sizeof(*err));
@@ -673,7 +647,7 @@ notify_parse_hex(const char *s, struct bgp_notify *n)
 	uint8_t		 b[512];
 	struct ibuf	 body;
 
-	ibuf_from_buffer(&body, b, hex(s, b, sizeof(b)));
+	ibuf_from_buffer(&body, b, hex_decode(s, b, sizeof(b)));
 	assert_int_equal(bgp_notification_parse(&body, n), 0);
 }
 
@@ -776,18 +750,18 @@ test_route_refresh(void **state)
 	assert_int_equal(errno, EINVAL);
 	ibuf_free(out);
 	/* RFC 2918 4: unknown AFI/SAFI ignored; so are RFC 7313 subtypes. */
-	ibuf_from_buffer(&body, b, hex("0001 00 02", b, sizeof(b)));
+	ibuf_from_buffer(&body, b, hex_decode("0001 00 02", b, sizeof(b)));
 	assert_int_equal(bgp_route_refresh_parse(&body, &aid, &err), 1);
 	assert_int_equal(aid, AID_MAX);
-	ibuf_from_buffer(&body, b, hex("0003 00 01", b, sizeof(b)));
+	ibuf_from_buffer(&body, b, hex_decode("0003 00 01", b, sizeof(b)));
 	assert_int_equal(bgp_route_refresh_parse(&body, &aid, &err), 1);
-	ibuf_from_buffer(&body, b, hex("0002 01 01", b, sizeof(b)));
+	ibuf_from_buffer(&body, b, hex_decode("0002 01 01", b, sizeof(b)));
 	assert_int_equal(bgp_route_refresh_parse(&body, &aid, &err), 1);
-	ibuf_from_buffer(&body, b, hex("0002 00", b, sizeof(b)));
+	ibuf_from_buffer(&body, b, hex_decode("0002 00", b, sizeof(b)));
 	assert_int_equal(bgp_route_refresh_parse(&body, &aid, &err), -1);
 	assert_int_equal(err.code, BGP_ERR_RREFRESH);
 	assert_int_equal(err.subcode, 1);
-	ibuf_from_buffer(&body, b, hex("0002 00 01 00", b, sizeof(b)));
+	ibuf_from_buffer(&body, b, hex_decode("0002 00 01 00", b, sizeof(b)));
 	assert_int_equal(bgp_route_refresh_parse(&body, &aid, &err), -1);
 }
 

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "bgp.h"
+#include "fixtures.h"
 
 #ifndef TEST_DATADIR
 #error "TEST_DATADIR must name tests/data"
@@ -30,38 +31,11 @@
 #define MARKER		"ffffffffffffffffffffffffffffffff"
 #define BIT(t)		(1ULL << (t))
 
-static size_t
-hex(const char *s, uint8_t *out, size_t max)
-{
-	size_t	 n = 0;
-	int	 hi = -1, v;
-
-	for (; *s != '\0'; s++) {
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			v = *s - 'A' + 10;
-		else
-			continue;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		assert_true(n < max);
-		out[n++] = hi << 4 | v;
-		hi = -1;
-	}
-	assert_int_equal(hi, -1);
-	return n;
-}
-
 static void
 assert_bytes(const struct ibuf *b, const char *want)
 {
 	uint8_t	 w[512];
-	size_t	 n = hex(want, w, sizeof(w));
+	size_t	 n = hex_decode(want, w, sizeof(w));
 
 	assert_int_equal(ibuf_size(b), n);
 	assert_memory_equal(ibuf_data(b), w, n);
@@ -597,7 +571,7 @@ upd_hex(const char *flags_as4, const char *s, struct bgp_update *u)
 	struct bgp_neg		 neg = { .max_msg = 4096, .mp = { 1, 0 } };
 
 	neg.as4 = strcmp(flags_as4, "as4") == 0;
-	ibuf_from_buffer(&body, b, hex(s, b, sizeof(b)));
+	ibuf_from_buffer(&body, b, hex_decode(s, b, sizeof(b)));
 	if (bgp_update_parse(&body, &neg, u, &err) != 0)
 		fail_msg("%s", err.reason);
 }
@@ -871,7 +845,7 @@ test_aspath(void **state)
 	assert_int_equal(bgp_aspath_count(&a), 900);
 	free(many);
 	/* Sets and confederations, from the wire. */
-	ibuf_from_buffer(&v, w, hex("0202 0001 0002 | 0102 0003 0004 |"
+	ibuf_from_buffer(&v, w, hex_decode("0202 0001 0002 | 0102 0003 0004 |"
 	    " 0301 0005 | 0402 0006 0007", w, sizeof(w)));
 	free(a.aspath);
 	assert_int_equal(bgp_aspath_from_wire(&v, 0, &a.aspath, &a.aspath_len),
@@ -883,7 +857,7 @@ test_aspath(void **state)
 	    12);
 	assert_int_equal(bgp_aspath_wire_len(a.aspath, a.aspath_len, 1, 0),
 	    4 * 2 + 7 * 4);
-	ibuf_from_buffer(&v, w, hex("0301 0000fc00 0201 0000fde9", w,
+	ibuf_from_buffer(&v, w, hex_decode("0301 0000fc00 0201 0000fde9", w,
 	    sizeof(w)));
 	free(a.aspath);
 	assert_int_equal(bgp_aspath_from_wire(&v, 1, &a.aspath, &a.aspath_len),
@@ -905,7 +879,7 @@ test_link_bandwidth(void **state)
 
 	/* 100 Gb/s is 12.5e9 bytes/s, 0x503a43b7 as IEEE 754. */
 	assert_int_equal(bgp_ext_community_lb(65001, 12.5e9f, ec), 0);
-	assert_int_equal(hex("40 04 fde9 503a43b7", w, sizeof(w)), 8);
+	assert_int_equal(hex_decode("40 04 fde9 503a43b7", w, sizeof(w)), 8);
 	assert_memory_equal(ec, w, 8);
 	assert_int_equal(bgp_ext_community_lb_get(ec, &as, &bw), 0);
 	assert_int_equal(as, 65001);
@@ -920,20 +894,20 @@ test_link_bandwidth(void **state)
 	assert_int_equal(bgp_ext_community_lb(1, NAN, ec), -1);
 	assert_int_equal(bgp_ext_community_lb(1, INFINITY, ec), -1);
 	/* The transitive twin is read too; others are not LB. */
-	hex("00 04 0001 4e9502f9", w, sizeof(w));
+	hex_decode("00 04 0001 4e9502f9", w, sizeof(w));
 	assert_int_equal(bgp_ext_community_lb_get(w, &as, &bw), 0);
 	assert_true(bw == 1.25e9f);
-	hex("00 02 fde9 00000064", w, sizeof(w));	/* route target */
+	hex_decode("00 02 fde9 00000064", w, sizeof(w));	/* route target */
 	as = 7;
 	assert_int_equal(bgp_ext_community_lb_get(w, &as, &bw), -1);
 	assert_int_equal(as, 7);
-	hex("40 05 0001 4e9502f9", w, sizeof(w));
+	hex_decode("40 05 0001 4e9502f9", w, sizeof(w));
 	assert_int_equal(bgp_ext_community_lb_get(w, &as, &bw), -1);
-	hex("43 04 0001 4e9502f9", w, sizeof(w));
+	hex_decode("43 04 0001 4e9502f9", w, sizeof(w));
 	assert_int_equal(bgp_ext_community_lb_get(w, &as, &bw), -1);
-	hex("40 04 0001 7fc00000", w, sizeof(w));	/* NaN */
+	hex_decode("40 04 0001 7fc00000", w, sizeof(w));	/* NaN */
 	assert_int_equal(bgp_ext_community_lb_get(w, &as, &bw), -1);
-	hex("40 04 0001 bf800000", w, sizeof(w));	/* -1.0 */
+	hex_decode("40 04 0001 bf800000", w, sizeof(w));	/* -1.0 */
 	assert_int_equal(bgp_ext_community_lb_get(w, &as, &bw), -1);
 }
 
@@ -1163,7 +1137,7 @@ run_row(char *line, int lineno)
 	if (nf < 4 || neg_flags(f[1], &neg) == -1 ||
 	    expect_parse(f[3], &e) == -1)
 		fail_msg("%s:%d: bad row", CASES, lineno);
-	n = hex(f[2], b, sizeof(b));
+	n = hex_decode(f[2], b, sizeof(b));
 	ibuf_from_buffer(&body, b, n);
 	memset(&err, 0, sizeof(err));
 	rc = bgp_update_parse(&body, &neg, &u, &err);
