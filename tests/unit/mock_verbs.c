@@ -1,0 +1,461 @@
+/*
+ * MOCK libibverbs (see mock_verbs.h: no RDMA NIC exists here, so the
+ * verbs back end is tested against this and only this).  Linked in place
+ * of -libverbs; ibv_post_send, ibv_post_recv and ibv_poll_cq are inline
+ * in verbs.h and reach it through ibv_context.ops, as they reach a real
+ * provider.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock_verbs.h"
+
+#define MOCK_QPS	16
+#define MOCK_QPN_BASE	0x100
+
+struct mock_verbs mock_verbs;
+
+struct mock_cq {
+	struct ibv_cq		 cq;
+	struct ibv_wc		*e;
+	int			 cap, head, n, overrun;
+};
+
+struct mock_recv {
+	uint64_t		 wr_id, addr;
+	uint32_t		 len;
+};
+
+struct mock_qp {
+	struct ibv_qp		 qp;
+	uint32_t		 qkey;
+	struct mock_recv	*rq;
+	unsigned int		 rq_cap, rq_head, rq_n;
+};
+
+struct mock_ah {
+	struct ibv_ah		 ah;
+	union ibv_gid		 dgid;
+};
+
+static struct ibv_device	 mock_dev = { .name = "mock_roce0" };
+static struct mock_qp		*mock_qps[MOCK_QPS];
+static const union ibv_gid	 mock_gid = { .raw = { 0, 0, 0, 0, 0, 0, 0, 0,
+				    0, 0, 0xff, 0xff, 192, 0, 2, 1 } };
+
+void
+mock_verbs_reset(void)
+{
+	mock_verbs = (struct mock_verbs){ .ndev = 1,
+	    .port_state = IBV_PORT_ACTIVE, .corrupt_at = -1,
+	    .next_recv_status = IBV_WC_SUCCESS, .dmabuf_fd = -1 };
+}
+
+/* A real CQ that overflows goes to error (IBV_EVENT_CQ_ERR); so here. */
+static void
+mock_cq_push(struct mock_cq *c, const struct ibv_wc *wc)
+{
+	if (c->n == c->cap) {
+		c->overrun = 1;
+		return;
+	}
+	c->e[(c->head + c->n) % c->cap] = *wc;
+	c->n++;
+}
+
+static int
+mock_poll_cq(struct ibv_cq *cq, int max, struct ibv_wc *wc)
+{
+	struct mock_cq	*c = (struct mock_cq *)cq;
+	int		 k;
+
+	if (c->overrun)
+		return -1;
+	for (k = 0; k < max && c->n > 0; k++) {
+		wc[k] = c->e[c->head];
+		c->head = (c->head + 1) % c->cap;
+		c->n--;
+	}
+	return k;
+}
+
+static int
+mock_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
+    struct ibv_recv_wr **bad)
+{
+	struct mock_qp	*q = (struct mock_qp *)qp;
+
+	for (; wr != NULL; wr = wr->next) {
+		if (qp->state == IBV_QPS_RESET || q->rq_n == q->rq_cap ||
+		    wr->num_sge != 1) {
+			*bad = wr;
+			return EINVAL;
+		}
+		q->rq[(q->rq_head + q->rq_n) % q->rq_cap] = (struct mock_recv){
+		    wr->wr_id, wr->sg_list[0].addr, wr->sg_list[0].length };
+		q->rq_n++;
+	}
+	return 0;
+}
+
+static struct mock_qp *
+mock_qp_by_num(uint32_t qpn)
+{
+	if (qpn < MOCK_QPN_BASE || qpn >= MOCK_QPN_BASE + MOCK_QPS)
+		return NULL;
+	return mock_qps[qpn - MOCK_QPN_BASE];
+}
+
+/* UD: into the oldest posted receive, after a 40-octet GRH; none: lost. */
+static void
+mock_deliver(struct mock_qp *src, struct mock_qp *dst, const struct ibv_sge *s)
+{
+	struct ibv_wc		 wc = { .opcode = IBV_WC_RECV,
+				    .src_qp = src->qp.qp_num,
+				    .qp_num = dst->qp.qp_num,
+				    .wc_flags = IBV_WC_GRH };
+	struct mock_recv	 r;
+	uint8_t			*to;
+
+	if (dst->rq_n == 0) {
+		mock_verbs.dropped_no_recv++;
+		return;
+	}
+	r = dst->rq[dst->rq_head];
+	dst->rq_head = (dst->rq_head + 1) % dst->rq_cap;
+	dst->rq_n--;
+	wc.wr_id = r.wr_id;
+	wc.byte_len = 40 + s->length;
+	to = (uint8_t *)(uintptr_t)r.addr;
+	if (wc.byte_len > r.len)
+		wc.status = IBV_WC_LOC_LEN_ERR;
+	else {
+		memset(to, 0, 40);
+		memcpy(to + 8, mock_gid.raw, 16);	/* SGID */
+		memcpy(to + 24, mock_gid.raw, 16);	/* DGID */
+		memcpy(to + 40, (void *)(uintptr_t)s->addr, s->length);
+		if (mock_verbs.corrupt_at >= 0 &&
+		    (uint32_t)mock_verbs.corrupt_at < s->length)
+			to[40 + mock_verbs.corrupt_at] ^= 0x5a;
+		wc.status = mock_verbs.next_recv_status;
+	}
+	mock_verbs.corrupt_at = -1;
+	mock_verbs.next_recv_status = IBV_WC_SUCCESS;
+	mock_verbs.delivered++;
+	mock_cq_push((struct mock_cq *)dst->qp.recv_cq, &wc);
+}
+
+static int
+mock_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
+    struct ibv_send_wr **bad)
+{
+	struct mock_qp	*q = (struct mock_qp *)qp, *dst;
+	struct ibv_wc	 wc = { .opcode = IBV_WC_SEND, .qp_num = qp->qp_num };
+
+	for (; wr != NULL; wr = wr->next) {
+		if (qp->state != IBV_QPS_RTS || wr->opcode != IBV_WR_SEND ||
+		    wr->num_sge != 1 || wr->wr.ud.ah == NULL) {
+			*bad = wr;
+			return EINVAL;
+		}
+		if ((dst = mock_qp_by_num(wr->wr.ud.remote_qpn)) == NULL ||
+		    dst->qp.state < IBV_QPS_RTR)
+			;	/* nobody there: UD loses it silently */
+		else if (dst->qkey != wr->wr.ud.remote_qkey)
+			mock_verbs.dropped_qkey++;
+		else
+			mock_deliver(q, dst, &wr->sg_list[0]);
+		wc.wr_id = wr->wr_id;
+		if (wr->send_flags & IBV_SEND_SIGNALED)
+			mock_cq_push((struct mock_cq *)qp->send_cq, &wc);
+	}
+	return 0;
+}
+
+struct ibv_device **
+ibv_get_device_list(int *n)
+{
+	struct ibv_device	**l;
+	int			  i;
+
+	if ((l = calloc((size_t)mock_verbs.ndev + 1, sizeof(*l))) == NULL)
+		return NULL;
+	for (i = 0; i < mock_verbs.ndev; i++)
+		l[i] = &mock_dev;
+	if (n != NULL)
+		*n = mock_verbs.ndev;
+	return l;
+}
+
+void
+ibv_free_device_list(struct ibv_device **l)
+{
+	free(l);
+}
+
+const char *
+ibv_get_device_name(struct ibv_device *d)
+{
+	return d->name;
+}
+
+struct ibv_context *
+ibv_open_device(struct ibv_device *d)
+{
+	struct ibv_context	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->device = d;
+	c->ops.poll_cq = mock_poll_cq;
+	c->ops.post_send = mock_post_send;
+	c->ops.post_recv = mock_post_recv;
+	mock_verbs.open_objects++;
+	return c;
+}
+
+int
+ibv_close_device(struct ibv_context *c)
+{
+	free(c);
+	mock_verbs.open_objects--;
+	return 0;
+}
+
+/* The compat symbol verbs.h's inline ibv_query_port() falls back to. */
+int
+(ibv_query_port)(struct ibv_context *c, uint8_t port,
+    struct _compat_ibv_port_attr *pa)
+{
+	struct ibv_port_attr	*a = (struct ibv_port_attr *)(void *)pa;
+
+	(void)c;
+	if (port != 1)
+		return EINVAL;
+	a->state = mock_verbs.port_state;
+	a->active_mtu = IBV_MTU_4096;
+	a->gid_tbl_len = 1;
+	return 0;
+}
+
+int
+ibv_query_gid(struct ibv_context *c, uint8_t port, int index,
+    union ibv_gid *gid)
+{
+	(void)c;
+	if (port != 1 || index != 0)
+		return EINVAL;
+	*gid = mock_gid;
+	return 0;
+}
+
+struct ibv_pd *
+ibv_alloc_pd(struct ibv_context *c)
+{
+	struct ibv_pd	*pd;
+
+	if ((pd = calloc(1, sizeof(*pd))) == NULL)
+		return NULL;
+	pd->context = c;
+	mock_verbs.open_objects++;
+	return pd;
+}
+
+int
+ibv_dealloc_pd(struct ibv_pd *pd)
+{
+	free(pd);
+	mock_verbs.open_objects--;
+	return 0;
+}
+
+static struct ibv_mr *
+mock_mr(struct ibv_pd *pd, void *addr, size_t len)
+{
+	struct ibv_mr	*mr;
+
+	if ((mr = calloc(1, sizeof(*mr))) == NULL)
+		return NULL;
+	*mr = (struct ibv_mr){ .context = pd->context, .pd = pd,
+	    .addr = addr, .length = len, .lkey = 0x1234, .rkey = 0x5678 };
+	mock_verbs.open_objects++;
+	return mr;
+}
+
+struct ibv_mr *
+(ibv_reg_mr)(struct ibv_pd *pd, void *addr, size_t len, int access)
+{
+	if ((access & IBV_ACCESS_LOCAL_WRITE) == 0) {
+		errno = EINVAL;	/* receives need it */
+		return NULL;
+	}
+	mock_verbs.reg_mr++;
+	return mock_mr(pd, addr, len);
+}
+
+struct ibv_mr *
+ibv_reg_dmabuf_mr(struct ibv_pd *pd, uint64_t offset, size_t len,
+    uint64_t iova, int fd, int access)
+{
+	if (fd < 0 || (access & IBV_ACCESS_LOCAL_WRITE) == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	mock_verbs.reg_dmabuf_mr++;
+	mock_verbs.dmabuf_fd = fd;
+	mock_verbs.dmabuf_offset = offset;
+	mock_verbs.dmabuf_iova = iova;
+	return mock_mr(pd, (void *)(uintptr_t)iova, len);
+}
+
+int
+ibv_dereg_mr(struct ibv_mr *mr)
+{
+	free(mr);
+	mock_verbs.open_objects--;
+	return 0;
+}
+
+struct ibv_cq *
+ibv_create_cq(struct ibv_context *c, int cqe, void *ctx,
+    struct ibv_comp_channel *ch, int vec)
+{
+	struct mock_cq	*m;
+
+	(void)ctx; (void)ch; (void)vec;
+	if (cqe < 1 || (m = calloc(1, sizeof(*m))) == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((m->e = calloc((size_t)cqe, sizeof(*m->e))) == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->cq.context = c;
+	m->cq.cqe = m->cap = cqe;
+	mock_verbs.open_objects++;
+	return &m->cq;
+}
+
+int
+ibv_destroy_cq(struct ibv_cq *cq)
+{
+	struct mock_cq	*m = (struct mock_cq *)cq;
+
+	free(m->e);
+	free(m);
+	mock_verbs.open_objects--;
+	return 0;
+}
+
+struct ibv_qp *
+ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *ia)
+{
+	struct mock_qp	*q;
+	int		 i;
+
+	for (i = 0; i < MOCK_QPS && mock_qps[i] != NULL; i++)
+		;
+	if (i == MOCK_QPS || ia->qp_type != IBV_QPT_UD ||
+	    ia->cap.max_recv_wr == 0 || (q = calloc(1, sizeof(*q))) == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((q->rq = calloc(ia->cap.max_recv_wr, sizeof(*q->rq))) == NULL) {
+		free(q);
+		return NULL;
+	}
+	q->rq_cap = ia->cap.max_recv_wr;
+	q->qp = (struct ibv_qp){ .context = pd->context, .pd = pd,
+	    .send_cq = ia->send_cq, .recv_cq = ia->recv_cq,
+	    .qp_num = MOCK_QPN_BASE + (uint32_t)i, .state = IBV_QPS_RESET,
+	    .qp_type = IBV_QPT_UD };
+	mock_qps[i] = q;
+	mock_verbs.open_objects++;
+	return &q->qp;
+}
+
+int
+ibv_destroy_qp(struct ibv_qp *qp)
+{
+	struct mock_qp	*q = (struct mock_qp *)qp;
+
+	mock_qps[qp->qp_num - MOCK_QPN_BASE] = NULL;
+	free(q->rq);
+	free(q);
+	mock_verbs.open_objects--;
+	return 0;
+}
+
+/* What the IB spec (and rdma-core's ibv_modify_qp(3)) requires for UD. */
+static int
+mock_ud_mask(enum ibv_qp_state from, enum ibv_qp_state to)
+{
+	if (from == IBV_QPS_RESET && to == IBV_QPS_INIT)
+		return IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+		    IBV_QP_QKEY;
+	if (from == IBV_QPS_INIT && to == IBV_QPS_RTR)
+		return IBV_QP_STATE;
+	if (from == IBV_QPS_RTR && to == IBV_QPS_RTS)
+		return IBV_QP_STATE | IBV_QP_SQ_PSN;
+	return -1;
+}
+
+int
+ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
+{
+	struct mock_qp	*q = (struct mock_qp *)qp;
+	int		 want = mock_ud_mask(qp->state, a->qp_state), rc = 0;
+
+	if (want == -1 || (mask & want) != want || (mask & IBV_QP_STATE) == 0)
+		rc = EINVAL;
+	else if ((mask & IBV_QP_PORT) && a->port_num != 1)
+		rc = EINVAL;
+	if (mock_verbs.nmods < MOCK_MAX_MODS)
+		mock_verbs.mods[mock_verbs.nmods++] = (struct mock_modify){
+		    qp->qp_num, mask, *a, rc };
+	if (rc != 0)
+		return rc;
+	if (mask & IBV_QP_QKEY)
+		q->qkey = a->qkey;
+	qp->state = a->qp_state;
+	return 0;
+}
+
+struct ibv_ah *
+ibv_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *aa)
+{
+	struct mock_ah	*m;
+
+	if (!aa->is_global || (m = calloc(1, sizeof(*m))) == NULL) {
+		errno = EINVAL;	/* RoCE needs the GRH */
+		return NULL;
+	}
+	m->ah.context = pd->context;
+	m->ah.pd = pd;
+	m->dgid = aa->grh.dgid;
+	mock_verbs.open_objects++;
+	return &m->ah;
+}
+
+int
+ibv_destroy_ah(struct ibv_ah *ah)
+{
+	free(ah);
+	mock_verbs.open_objects--;
+	return 0;
+}
+
+const char *
+ibv_wc_status_str(enum ibv_wc_status s)
+{
+	switch (s) {
+	case IBV_WC_SUCCESS:		return "success";
+	case IBV_WC_LOC_LEN_ERR:	return "local length error";
+	case IBV_WC_LOC_PROT_ERR:	return "local protection error";
+	default:			return "other completion error";
+	}
+}
