@@ -363,7 +363,8 @@ usage(FILE *fp)
 	    "  --publish ENDPOINT   ZeroMQ PUB: signed TMSG_T_PATH reports\n"
 	    "  --key FILE           HMAC-SHA256 key (as fabric-agent's)\n"
 	    "  --id NAME            reporter id (default: the host name)\n"
-	    "  --backend udp|verbs  (default udp)\n"
+	    "  --backend udp|verbs  (default udp; verbs: says whether an RDMA\n"
+	    "                       device exists, then points to udp)\n"
 	    "  --payload cpu|gpu    fill and verify payloads on the CPU "
 	    "(default)\n"
 	    "                       or in batches on the GPU (CUDA builds)\n"
@@ -598,8 +599,9 @@ check_conf(struct fp *fp)
 			    err);
 		else
 			fprintf(stderr, "fabric-probe: --backend verbs: RDMA "
-			    "device %s found, but this version has no verbs "
-			    "data path yet; use --backend udp\n", err);
+			    "device %s found; the verbs transport exists "
+			    "(UD queue pairs) but the sender and responder "
+			    "do not drive it yet; use --backend udp\n", err);
 		return -1;
 	}
 	if (strcmp(c->backend, "udp") != 0) {
