@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libnl-3-dev libnl-route-3-dev libyang2-dev libzmq3-dev libssl-dev
-libcmocka-dev libyaml-dev libjson-c-dev libglpk-dev
+libcmocka-dev libyaml-dev libjson-c-dev libglpk-dev libibverbs-dev
 frr iproute2 iputils-ping procps jq gobgpd bird2 tshark iperf3 curl nftables
 python3 openssl
 clang libclang-rt-14-dev
