@@ -112,6 +112,7 @@ struct verbs_ep {
 	uint8_t			*buf;		/* send slots, then receive */
 	int			 own_buf;
 	union ibv_gid		 gid;
+	uint32_t		 mtu;		/* the port's, in octets */
 	struct verbs_ah		 ahs[VERBS_AH_MAX];
 	size_t			 nahs;
 	unsigned int		 send_next, send_inflight, recv_posted;
@@ -245,7 +246,8 @@ static int
 verbs_open_dev(struct verbs_ep *ep, char *err, size_t len)
 {
 	struct ibv_device	**list;
-	int			 n = 0;
+	struct ibv_port_attr	  pa;
+	int			  n = 0;
 
 	if (verbs_check(err, len) == -1)
 		return -1;
@@ -262,6 +264,12 @@ verbs_open_dev(struct verbs_ep *ep, char *err, size_t len)
 		    "udp", strerror(errno));
 		return -1;
 	}
+	if (ibv_query_port(ep->ctx, ep->conf.port, &pa) != 0) {
+		snprintf(err, len, "port %u: %s", ep->conf.port,
+		    strerror(errno));
+		return -1;
+	}
+	ep->mtu = 128U << pa.active_mtu;	/* IBV_MTU_256 is 1 */
 	if (ibv_query_gid(ep->ctx, ep->conf.port, ep->conf.gid_index,
 	    &ep->gid) != 0) {
 		snprintf(err, len, "GID %u of port %u: %s", ep->conf.gid_index,
@@ -402,12 +410,18 @@ verbs_send(struct verbs_ep *ep, const uint8_t dgid[16], uint32_t dqpn,
 		    ep->send_inflight);
 		return -1;
 	}
-	if ((wr.wr.ud.ah = verbs_ah(ep, dgid, err, len)) == NULL)
-		return -1;
 	p->opcode = PROBE_OP_UD_SEND_ONLY;
 	p->dest_qp = dqpn;
 	p->qkey = VERBS_QKEY;
 	p->src_qp = verbs_qpn(ep);
+	if (probe_pkt_len(p) > ep->mtu) {
+		snprintf(err, len, "a probe of %zu octets exceeds the port's "
+		    "MTU of %u (UD sends one packet)", probe_pkt_len(p),
+		    ep->mtu);
+		return -1;
+	}
+	if ((wr.wr.ud.ah = verbs_ah(ep, dgid, err, len)) == NULL)
+		return -1;
 	if (verbs_write(ep, i, p, &sge.length) == -1) {
 		snprintf(err, len, "probe: %s", strerror(errno));
 		return -1;
@@ -440,15 +454,17 @@ static int
 verbs_reap_send(struct verbs_ep *ep, char *err, size_t len)
 {
 	struct ibv_wc	 wc[16];
-	int		 n, k;
+	int		 n, k, bad = -1;
 
-	while ((n = ibv_poll_cq(ep->scq, 16, wc)) > 0)
+
+	while ((n = ibv_poll_cq(ep->scq, 16, wc)) > 0 && bad == -1)
 		for (k = 0; k < n; k++) {
 			ep->send_inflight--;
-			if (wc[k].status != IBV_WC_SUCCESS)
-				return verbs_wc_error(ep, &wc[k], "send",
-				    err, len);
+			if (wc[k].status != IBV_WC_SUCCESS && bad == -1)
+				bad = k;	/* the rest still count */
 		}
+	if (bad != -1)
+		return verbs_wc_error(ep, &wc[bad], "send", err, len);
 	if (n < 0) {
 		ep->st.cq_errors++;
 		snprintf(err, len, "polling the send CQ failed");

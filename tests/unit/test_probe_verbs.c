@@ -157,6 +157,15 @@ test_send_recv(void **state)
 		assert_int_equal(verbs_poll(a, got, 4, err, sizeof(err)), 0);
 	}
 	assert_int_equal(verbs_stats(b)->parse.count[PROBE_OK], 41);
+	{	/* one UD send is one packet: no more than the MTU (4096) */
+		struct probe_pkt big = { .payload_len = 4096 };
+		uint8_t gid[16];
+
+		verbs_gid(b, gid);
+		assert_int_equal(verbs_send(a, gid, verbs_qpn(b), &big, err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, "exceeds the port's MTU of 4096"));
+	}
 	assert_int_equal(verbs_stats(a)->sent, 41);
 	assert_int_equal(mock_verbs.dropped_no_recv, 0);
 	verbs_close(a);
