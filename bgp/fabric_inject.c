@@ -958,21 +958,6 @@ setup_speaker(struct inject *in, struct options *o)
 	return bgp_speaker_start(in->sp);
 }
 
-static int
-signals_fd(void)
-{
-	sigset_t	set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 /* The table as UPDATEs before any session wants it (bgp_peer_precache). */
 static void
 precache(struct inject *in)
@@ -1061,7 +1046,7 @@ main(int argc, char **argv)
 			    in.max_err * 100);
 		return inject_exit(&in, 0);
 	}
-	if ((sfd = signals_fd()) == -1)
+	if ((sfd = daemon_signal_fd()) == -1)
 		fatal("signalfd");
 	if (setup_speaker(&in, &o) == -1)
 		return inject_exit(&in, 1);

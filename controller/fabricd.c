@@ -243,21 +243,6 @@ speaker_open(struct fabricd *d)
 
 /* ---- the loop ---------------------------------------------------- */
 
-static int
-signals_fd(void)
-{
-	sigset_t	set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 static void
 handle_signal(struct fabricd *d, int sfd)
 {
@@ -359,7 +344,7 @@ static int
 run(struct fabricd *d)
 {
 	struct tmsg	*scratch = calloc(1, sizeof(*scratch));
-	int		 sfd = signals_fd();
+	int		 sfd = daemon_signal_fd();
 
 	if (scratch == NULL || sfd == -1)
 		fatal("startup");

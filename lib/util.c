@@ -3,6 +3,9 @@
  */
 #include "config.h"
 
+#include <sys/signalfd.h>
+#include <signal.h>
+
 #include <stdlib.h>
 #include <time.h>
 
@@ -47,4 +50,24 @@ real_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A daemon's SIGTERM, SIGINT and SIGHUP, blocked and read from one
+ * non-blocking descriptor in its poll loop; SIGPIPE ignored (a peer that
+ * goes away is an error on write, not a death).
+ */
+int
+daemon_signal_fd(void)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
