@@ -155,6 +155,8 @@ int		 fd_drain_check(struct fabricd *, char *err, size_t errlen);
 int		 fd_announce_prefix(struct fabricd *, uint32_t node,
 		    const struct fab_prefix *, const uint32_t *mbps, uint32_t n);
 struct fd_block	*fd_block_find(struct fabricd *, uint32_t node, uint32_t dst);
+int		 fd_source_fresh(struct fabricd *, const char *agent,
+		    uint64_t now_ms);
 int		 fd_telemetry_stale(struct fabricd *, uint64_t now_ms,
 		    char *who, size_t wholen);
 int		 fd_peers_init(struct fabricd *);

@@ -55,53 +55,48 @@ dest_prefixes(struct fabricd *d, uint32_t dst)
 	return a;
 }
 
+/* One path of a weight set: the link at adjacency position pos. */
+static json_object *
+path_json(struct fabricd *d, const struct fd_block *b, uint32_t pos)
+{
+	const struct fabric	*f = d->cfg->fabric;
+	uint32_t		 li = f->nodes[b->node].adj[pos];
+	json_object		*p = json_object_new_object(), *pr;
+	int			 on = b->mbps[pos] != 0;
+
+	add_str(p, "link", d->cfg->link_names[li]);
+	add_str(p, "neighbor", node_name(d, fab_link_other(f, li, b->node)));
+	add_str(p, "nexthop", fab_config_nexthop(d->cfg, li, b->node));
+	add_num(p, "share", on ? b->applied[pos] : 0);
+	add_int(p, "frr_weight", on ? b->frr[pos] : 0);
+	add_int(p, "lbw_mbps", b->mbps[pos]);
+	if ((pr = fd_probe_json(d, b->node, b->dst, li)) != NULL)
+		json_object_object_add(p, "probe", pr);
+	return p;
+}
+
 static json_object *
 block_json(struct fabricd *d, struct fd_block *b)
 {
 	const struct fabric	*f = d->cfg->fabric;
 	json_object		*o = json_object_new_object();
-	json_object		*paths = json_object_new_array(), *p, *pr;
-	uint32_t		 pos, li;
+	json_object		*paths = json_object_new_array();
+	uint64_t		 now = (uint64_t)mono_ms();
+	uint32_t		 pos;
 
 	add_str(o, "switch", node_name(d, b->node));
 	add_str(o, "destination", node_name(d, b->dst));
 	json_object_object_add(o, "prefixes", dest_prefixes(d, b->dst));
 	json_object_object_add(o, "announced",
 	    json_object_new_boolean(b->announced));
-	for (pos = 0; pos < b->n; pos++) {
-		if (b->mbps[pos] == 0)
-			continue;
-		li = f->nodes[b->node].adj[pos];
-		p = json_object_new_object();
-		add_str(p, "link", d->cfg->link_names[li]);
-		add_str(p, "neighbor", node_name(d,
-		    fab_link_other(f, li, b->node)));
-		add_str(p, "nexthop", fab_config_nexthop(d->cfg, li, b->node));
-		add_num(p, "share", b->applied[pos]);
-		add_int(p, "frr_weight", b->frr[pos]);
-		add_int(p, "lbw_mbps", b->mbps[pos]);
-		if ((pr = fd_probe_json(d, b->node, b->dst, li)) != NULL)
-			json_object_object_add(p, "probe", pr);
-		json_object_array_add(paths, p);
-	}
+	for (pos = 0; pos < b->n; pos++)
+		if (b->mbps[pos] != 0)
+			json_object_array_add(paths, path_json(d, b, pos));
 	/* paths the probe took out are shown too, with weight 0 */
-	for (pos = 0; pos < b->n; pos++) {
-		li = f->nodes[b->node].adj[pos];
-		if (b->mbps[pos] != 0 || !fd_probe_failed(d, b->node, b->dst,
-		    li, (uint64_t)mono_ms()))
-			continue;
-		p = json_object_new_object();
-		add_str(p, "link", d->cfg->link_names[li]);
-		add_str(p, "neighbor", node_name(d,
-		    fab_link_other(f, li, b->node)));
-		add_str(p, "nexthop", fab_config_nexthop(d->cfg, li, b->node));
-		add_num(p, "share", 0);
-		add_int(p, "frr_weight", 0);
-		add_int(p, "lbw_mbps", 0);
-		json_object_object_add(p, "probe", fd_probe_json(d, b->node,
-		    b->dst, li));
-		json_object_array_add(paths, p);
-	}
+	for (pos = 0; pos < b->n; pos++)
+		if (b->mbps[pos] == 0 && fd_probe_failed(d, b->node, b->dst,
+		    f->nodes[b->node].adj[pos], now))
+			json_object_array_add(paths, path_json(d, b, pos));
 	json_object_object_add(o, "paths", paths);
 	add_num(o, "quantisation_error", b->err);
 	add_int(o, "moves", (int64_t)b->moves);
@@ -242,8 +237,7 @@ fd_show_telemetry(struct fabricd *d)
 	json_object		*srcs = json_object_new_array(), *s;
 	uint64_t		 now = (uint64_t)mono_ms();
 	struct ingest_link	*il;
-	size_t			 i, j;
-	int			 fresh;
+	size_t			 i;
 
 	add_int(o, "accepted", d->ing_ok ? (int64_t)d->ing.rx.accepted : 0);
 	errs = json_object_new_object();
@@ -256,12 +250,8 @@ fd_show_telemetry(struct fabricd *d)
 		s = json_object_new_object();
 		add_str(s, "name", d->cfg->telemetry[i].name);
 		add_str(s, "address", d->cfg->telemetry[i].address);
-		fresh = 0;
-		for (j = 0; d->ing_ok && j < d->ing.nlinks; j++)
-			fresh |= strcmp(d->ing.links[j].agent,
-			    d->cfg->telemetry[i].name) == 0 &&
-			    !ingest_is_stale(&d->ing, &d->ing.links[j], now);
-		add_str(s, "state", fresh ? "fresh" : "stale");
+		add_str(s, "state", fd_source_fresh(d,
+		    d->cfg->telemetry[i].name, now) ? "fresh" : "stale");
 		json_object_array_add(srcs, s);
 	}
 	json_object_object_add(o, "sources", srcs);

@@ -320,6 +320,19 @@ fd_sample_news(struct fabricd *d, const struct tmsg *m)
 	return news;
 }
 
+/* Has the agent `name' sent a sample of any link within the stale time? */
+int
+fd_source_fresh(struct fabricd *d, const char *name, uint64_t now)
+{
+	size_t	j;
+
+	for (j = 0; d->ing_ok && j < d->ing.nlinks; j++)
+		if (strcmp(d->ing.links[j].agent, name) == 0 &&
+		    !ingest_is_stale(&d->ing, &d->ing.links[j], now))
+			return 1;
+	return 0;
+}
+
 /*
  * Stale: a configured telemetry source that has sent nothing for
  * telemetry-stale-ms (or never).  Returns how many; names the first.
@@ -329,20 +342,15 @@ fd_telemetry_stale(struct fabricd *d, uint64_t now, char *who,
     size_t wholen)
 {
 	const struct fab_config	*cfg = d->cfg;
-	size_t			 i, j;
-	int			 stale = 0, fresh;
+	size_t			 i;
+	int			 stale = 0;
 
 	if (who != NULL && wholen > 0)
 		who[0] = '\0';
-	for (i = 0; i < cfg->ntelemetry; i++) {
-		fresh = 0;
-		for (j = 0; d->ing_ok && j < d->ing.nlinks && !fresh; j++)
-			fresh = strcmp(d->ing.links[j].agent,
-			    cfg->telemetry[i].name) == 0 &&
-			    !ingest_is_stale(&d->ing, &d->ing.links[j], now);
-		if (!fresh && stale++ == 0 && who != NULL)
+	for (i = 0; i < cfg->ntelemetry; i++)
+		if (!fd_source_fresh(d, cfg->telemetry[i].name, now) &&
+		    stale++ == 0 && who != NULL)
 			snprintf(who, wholen, "%s", cfg->telemetry[i].name);
-	}
 	return stale;
 }
 
