@@ -11,6 +11,7 @@ libcmocka-dev libyaml-dev libjson-c-dev libglpk-dev libibverbs-dev
 frr iproute2 iputils-ping procps jq gobgpd bird2 tshark iperf3 curl nftables
 python3 openssl
 clang libclang-rt-14-dev
+qemu-system-x86 busybox-static cpio ibverbs-providers ibverbs-utils
 "
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -28,11 +29,17 @@ done
 
 if [ -z "$missing" ]; then
 	echo "setup.sh: all packages present"
-	exit 0
+else
+	echo "setup.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
 fi
 
-echo "setup.sh: installing:$missing"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+# The kernel the soft-RoCE lab tests boot in qemu (rdma_rxe), unpacked
+# into /var/cache/fabric-vm, not installed (tools/vm-kernel.sh).
+if ! "$(dirname "$0")/vm-kernel.sh" >/dev/null 2>&1; then
+	apt-get update -q
+	"$(dirname "$0")/vm-kernel.sh"
+fi
