@@ -29,6 +29,8 @@
 #define FD_LOCAL_PREF		200	/* above the fabric's own (100) */
 #define FD_REQ_MAX		4096	/* a control request, octets */
 #define FD_METRICS_CONNS	8
+#define FD_TRIAL_MS		5000	/* a probe trial unreported this long
+					   fails (fd_probe.c) */
 /* Routes of flowlet prefixes carry the large community 64188:1:1; the
    agents mirror them into resilient groups (fabric-agent
    --flowlet-community 64188:1:1). */
@@ -61,7 +63,12 @@ struct fd_block {
 #define FD_PATHS_MAX	65536
 struct fd_pathstate {
 	uint32_t	 node, dst, link;	/* leaf, its destination, uplink */
-	int		 failed;
+	int		 probe;		/* TMSG_PATH_OK, _FAILED, _UNSEEN */
+	int		 out;		/* at weight 0 because of the probe */
+	int		 trial;		/* put back to be tested again */
+	uint64_t	 out_ms, trial_ms, ok_ms;
+	uint64_t	 retest_ms;	/* the next trial this long after out */
+	uint64_t	 trials;
 	uint64_t	 seen_ms;
 	uint32_t	 rtt_median_us, rtt_p99_us;
 	uint64_t	 sent, lost, integrity;

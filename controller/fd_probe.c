@@ -10,6 +10,16 @@
  * probe that died must not pin a path down forever).  If the probe says
  * every path of a switch towards a destination failed, fabricd keeps them
  * all (FD-LASTPATH): something else is wrong, and no routes is worse.
+ *
+ * Trials.  Once out of the FIB, a path carries nothing: no source port
+ * reaches it, and the probe reports it UNSEEN (it cannot see it heal, and
+ * must not take the answers its port now gets over another spine for the
+ * path's).  So fabricd puts it back on trial policy/probe-retest-ms after
+ * taking it out; the probe finds it again and either finds it healthy (ok:
+ * it stays) or fails it again within its bound (out again, the next trial
+ * twice as late, at most probe-retest-max-ms).  A trial the probe never
+ * reports on within FD_TRIAL_MS counts as failed.  A path that has stayed
+ * ok for probe-retest-max-ms starts again from probe-retest-ms.
  */
 #include "config.h"
 
@@ -105,14 +115,56 @@ state_find(struct fabricd *d, uint32_t node, uint32_t dst, uint32_t link,
 	return s;
 }
 
-/* One report; 1 if a path's state changed. */
+static const char *
+path_name(struct fabricd *d, const struct fd_pathstate *s, char *buf,
+    size_t len)
+{
+	const struct fab_config	*cfg = d->cfg;
+
+	snprintf(buf, len, "%s -> %s over %s", cfg->fabric->nodes[s->node].name,
+	    cfg->fabric->nodes[s->dst].name, cfg->link_names[s->link]);
+	return buf;
+}
+
+/* Take s out (again); 1 if it was in. */
+static int
+path_out(struct fabricd *d, struct fd_pathstate *s, uint64_t now,
+    const char *why)
+{
+	const struct fab_policy	*pol = &d->cfg->policy;
+	char			 name[256];
+	int			 was_in = !s->out;
+
+	if (s->trial) {
+		s->retest_ms = s->retest_ms * 2 > pol->probe_retest_max_ms ?
+		    pol->probe_retest_max_ms : s->retest_ms * 2;
+		log_info("probe: %s: %s on trial: weight 0, next trial in "
+		    "%llu ms", path_name(d, s, name, sizeof(name)), why,
+		    (unsigned long long)s->retest_ms);
+	} else if (!s->out) {
+		if (s->retest_ms == 0 || (s->ok_ms != 0 && now - s->ok_ms >=
+		    pol->probe_retest_max_ms))
+			s->retest_ms = pol->probe_retest_ms;
+		log_info("probe: %s: %s, weight 0; trial in %llu ms",
+		    path_name(d, s, name, sizeof(name)), why,
+		    (unsigned long long)s->retest_ms);
+	}
+	if (s->trial || !s->out)
+		s->out_ms = now;
+	s->out = 1;
+	s->trial = 0;
+	return was_in;
+}
+
+/* One report; 1 if a path's weight must change. */
 int
 fd_probe_report(struct fabricd *d, const struct tmsg_path *p, uint64_t now)
 {
 	const struct fab_config	*cfg = d->cfg;
 	struct fd_pathstate	*s;
 	uint32_t		 src, dst, link;
-	int			 failed = p->state != TMSG_PATH_OK, changed;
+	char			 name[256];
+	int			 changed = 0;
 
 	src = leaf_of(cfg, addr_af(&p->src), p->src.addr);
 	dst = leaf_of(cfg, addr_af(&p->dst), p->dst.addr);
@@ -123,42 +175,73 @@ fd_probe_report(struct fabricd *d, const struct tmsg_path *p, uint64_t now)
 	}
 	if ((s = state_find(d, src, dst, link, 1)) == NULL)
 		return 0;
-	changed = s->seen_ms == 0 ? failed : s->failed != failed;
-	s->failed = failed;
+	switch (p->state) {
+	case TMSG_PATH_OK:
+		if (s->out || s->trial) {
+			log_info("probe: %s: healthy again%s", path_name(d, s,
+			    name, sizeof(name)), s->trial ? " (trial passed)" :
+			    "");
+			changed = s->out;
+			s->out = s->trial = 0;
+		}
+		if (s->probe != TMSG_PATH_OK || s->seen_ms == 0)
+			s->ok_ms = now;
+		break;
+	case TMSG_PATH_FAILED:
+		/* on trial: the probe found it and failed it again */
+		if (!s->out)
+			changed = path_out(d, s, now, "FAILED");
+		break;
+	default:	/* TMSG_PATH_UNSEEN: failed, and not reachable now */
+		if (s->trial)
+			break;	/* the probe has not found it yet */
+		if (!s->out)	/* a failure we did not see (fabricd restarted) */
+			changed = path_out(d, s, now, "failed and unseen");
+		break;
+	}
+	s->probe = p->state;
 	s->seen_ms = now;
 	s->rtt_median_us = p->rtt_median_us;
 	s->rtt_p99_us = p->rtt_p99_us;
 	s->lost = p->lost;
 	s->sent = p->sent;
 	s->integrity = p->integrity;
-	if (changed)
-		log_info("probe: %s -> %s over %s: %s", cfg->fabric->nodes[
-		    src].name, cfg->fabric->nodes[dst].name,
-		    cfg->link_names[link], failed ? "FAILED, weight 0" :
-		    "healthy again");
 	return changed;
 }
 
-/* Is this path failed by a probe, and that report still current? */
+/*
+ * Is this path out because of the probe, and that report still current?
+ * Also where trials start, and where a trial nobody reported on ends.
+ */
 int
 fd_probe_failed(struct fabricd *d, uint32_t node, uint32_t dst,
     uint32_t link, uint64_t now)
 {
 	struct fd_pathstate	*s = state_find(d, node, dst, link, 0);
 	uint64_t		 ttl = 3ULL * d->cfg->policy.telemetry_stale_ms;
+	char			 name[256];
 
-	if (s == NULL || !s->failed)
+	if (s == NULL || (!s->out && !s->trial))
 		return 0;
 	if (now - s->seen_ms > ttl) {
-		log_warnx("%s: probe: no report on %s -> %s over %s for %llu "
-		    "ms: its failure no longer counts", FD_E_STALE,
-		    d->cfg->fabric->nodes[node].name,
-		    d->cfg->fabric->nodes[dst].name, d->cfg->link_names[link],
-		    (unsigned long long)(now - s->seen_ms));
-		s->failed = 0;
+		log_warnx("%s: probe: no report on %s for %llu ms: its failure "
+		    "no longer counts", FD_E_STALE, path_name(d, s, name,
+		    sizeof(name)), (unsigned long long)(now - s->seen_ms));
+		s->out = s->trial = 0;
 		return 0;
 	}
-	return 1;
+	if (s->trial && s->probe != TMSG_PATH_OK &&
+	    now - s->trial_ms >= FD_TRIAL_MS)
+		path_out(d, s, now, "not found by the probe");
+	else if (s->out && now - s->out_ms >= s->retest_ms) {
+		s->out = 0;
+		s->trial = 1;
+		s->trial_ms = now;
+		s->trials++;
+		log_info("probe: %s: on trial (weight back) for the probe to "
+		    "test it again", path_name(d, s, name, sizeof(name)));
+	}
+	return s->out;
 }
 
 int
@@ -250,8 +333,17 @@ fd_probe_json(struct fabricd *d, uint32_t node, uint32_t dst, uint32_t link)
 	if (s == NULL)
 		return NULL;
 	o = json_object_new_object();
-	json_object_object_add(o, "state", json_object_new_string(s->failed ?
-	    "failed" : "ok"));
+	json_object_object_add(o, "state", json_object_new_string(
+	    s->probe == TMSG_PATH_OK ? "ok" : s->probe == TMSG_PATH_FAILED ?
+	    "failed" : "unseen"));
+	json_object_object_add(o, "fabricd", json_object_new_string(s->out ?
+	    "out" : s->trial ? "trial" : "in"));
+	if (s->out)
+		json_object_object_add(o, "trial_in_ms", json_object_new_int64(
+		    (int64_t)(s->out_ms + s->retest_ms > (uint64_t)mono_ms() ?
+		    s->out_ms + s->retest_ms - (uint64_t)mono_ms() : 0)));
+	json_object_object_add(o, "trials", json_object_new_int64(
+	    (int64_t)s->trials));
 	json_object_object_add(o, "rtt_median_us",
 	    json_object_new_int64(s->rtt_median_us));
 	json_object_object_add(o, "rtt_p99_us",

@@ -531,10 +531,10 @@ block_withdraw(struct fabricd *d, struct fd_block *b)
  * them: then the probe is not believed (FD-LASTPATH), the model is.
  */
 static int
-probe_zero(struct fabricd *d, struct fd_block *b, double *t, int found)
+probe_zero(struct fabricd *d, struct fd_block *b, double *t, int found,
+    uint64_t now)
 {
 	const struct fab_node	*n = &d->cfg->fabric->nodes[b->node];
-	uint64_t		 now = (uint64_t)mono_ms();
 	uint32_t		 pos;
 	int			 failed = 0;
 
@@ -563,7 +563,7 @@ probe_zero(struct fabricd *d, struct fd_block *b, double *t, int found)
 
 /* The target shares over the switch's links, from the computation. */
 static int
-block_target(struct fabricd *d, struct fd_block *b, double *t)
+block_target(struct fabricd *d, struct fd_block *b, double *t, uint64_t now)
 {
 	const struct fab_node	*n = &d->cfg->fabric->nodes[b->node];
 	const struct route_nh	*nh;
@@ -578,7 +578,7 @@ block_target(struct fabricd *d, struct fd_block *b, double *t)
 				t[pos] += nh[i].weight;
 				found++;
 			}
-	return found > 0 ? probe_zero(d, b, t, found) : 0;
+	return found > 0 ? probe_zero(d, b, t, found, now) : 0;
 }
 
 /* Moves in the last minute, from per-second counts. */
@@ -688,7 +688,7 @@ block_step(struct fabricd *d, struct fd_block *b, uint64_t now)
 
 	if (b->n > 1024)
 		return 0;
-	if (block_target(d, b, t) == 0) {
+	if (block_target(d, b, t, now) == 0) {
 		block_withdraw(d, b);
 		return 0;
 	}

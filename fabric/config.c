@@ -302,6 +302,8 @@ build_policy(struct cfg_load *ld)
 	p->interval_ms = yu32(pol, "interval-ms", 500);
 	p->telemetry_stale_ms = yu32(pol, "telemetry-stale-ms", 3000);
 	p->link_up_holddown_ms = yu32(pol, "link-up-holddown-ms", 10000);
+	p->probe_retest_ms = yu32(pol, "probe-retest-ms", 5000);
+	p->probe_retest_max_ms = yu32(pol, "probe-retest-max-ms", 300000);
 	p->ewma_alpha = ydec(pol, "ewma-alpha", 0.3);
 	p->min_change = ydec(pol, "min-change", 0.05);
 	p->max_step = ydec(pol, "max-step", 0.25);
@@ -704,6 +706,9 @@ dump_policy(FILE *fp, const struct fab_policy *p)
 	json_knum(fp, &first, 4, "telemetry-stale-ms", p->telemetry_stale_ms);
 	json_knum(fp, &first, 4, "link-up-holddown-ms",
 	    p->link_up_holddown_ms);
+	json_knum(fp, &first, 4, "probe-retest-ms", p->probe_retest_ms);
+	json_knum(fp, &first, 4, "probe-retest-max-ms",
+	    p->probe_retest_max_ms);
 	json_kdec(fp, &first, 4, "ewma-alpha", p->ewma_alpha);
 	json_kdec(fp, &first, 4, "min-change", p->min_change);
 	json_kdec(fp, &first, 4, "max-step", p->max_step);

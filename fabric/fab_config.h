@@ -50,6 +50,8 @@ struct fab_policy {
 	uint32_t	 interval_ms;
 	uint32_t	 telemetry_stale_ms;
 	uint32_t	 link_up_holddown_ms;
+	uint32_t	 probe_retest_ms;	/* a probe-failed path's trial */
+	uint32_t	 probe_retest_max_ms;
 	double		 ewma_alpha;	/* 0.001..1 */
 	double		 min_change;	/* fractions of the sum */
 	double		 max_step;

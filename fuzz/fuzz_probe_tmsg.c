@@ -51,7 +51,7 @@ check_accepted(const struct ibuf *in, const struct tmsg_key *key)
 	FUZZ_ASSERT(got.type == TMSG_T_PATH && got.seq == 1 &&
 	    got.time_ns == 2 && strcmp(got.agent, "f") == 0);
 	FUZZ_ASSERT(p->nhops <= TMSG_PATH_MAX_HOPS &&
-	    p->state <= TMSG_PATH_FAILED && p->lost <= p->sent &&
+	    p->state <= TMSG_PATH_UNSEEN && p->lost <= p->sent &&
 	    p->received <= p->sent - p->lost &&
 	    p->rtt_min_us <= p->rtt_median_us &&
 	    p->rtt_median_us <= p->rtt_p99_us);

@@ -193,7 +193,7 @@ write_path(struct ibuf *b, const struct tmsg_path *p)
 {
 	uint8_t	 i;
 
-	if (p->nhops > TMSG_PATH_MAX_HOPS || p->state > TMSG_PATH_FAILED) {
+	if (p->nhops > TMSG_PATH_MAX_HOPS || p->state > TMSG_PATH_UNSEEN) {
 		errno = ERANGE;
 		return -1;
 	}
@@ -246,7 +246,7 @@ read_path(struct ibuf *body, struct tmsg_path *p)
 	    ibuf_get_n32(body, &p->path_id) == -1 ||
 	    ibuf_get_n8(body, &p->state) == -1 ||
 	    ibuf_get_n8(body, &p->nhops) == -1 ||
-	    p->state > TMSG_PATH_FAILED || p->nhops > TMSG_PATH_MAX_HOPS)
+	    p->state > TMSG_PATH_UNSEEN || p->nhops > TMSG_PATH_MAX_HOPS)
 		return -1;
 	for (i = 0; i < p->nhops; i++)
 		if (read_addr(body, &p->hops[i]) == -1)

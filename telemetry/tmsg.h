@@ -121,6 +121,8 @@ struct tmsg_event {
 #define TMSG_AF_INET6		6
 #define TMSG_PATH_OK		0
 #define TMSG_PATH_FAILED	1
+#define TMSG_PATH_UNSEEN	2	/* failed, and no source port reaches
+					   it now: not probed (docs/PROBE.md) */
 
 struct tmsg_addr {
 	uint8_t		 af;		/* TMSG_AF_INET or TMSG_AF_INET6 */
@@ -132,7 +134,7 @@ struct tmsg_path {
 	uint16_t	 src_port;	/* the UDP source port that pins it */
 	uint16_t	 dst_port;
 	uint32_t	 path_id;
-	uint8_t		 state;		/* TMSG_PATH_OK or _FAILED */
+	uint8_t		 state;		/* TMSG_PATH_OK, _FAILED, _UNSEEN */
 	uint8_t		 nhops;
 	struct tmsg_addr hops[TMSG_PATH_MAX_HOPS];	/* the spine(s) */
 	uint32_t	 rtt_min_us, rtt_median_us, rtt_p99_us;

@@ -383,6 +383,79 @@ test_probe_failure_zeroes_a_path(void **state)
 	fx_free(x);
 }
 
+/*
+ * Out of the FIB a failed path is UNSEEN by the probe; fabricd puts it
+ * back on trial after probe-retest-ms, doubling the delay after each
+ * failed trial (failed again, or never found), back to the start once it
+ * stayed ok for probe-retest-max-ms.
+ */
+static int
+spine1_out(struct fx *x, int state, uint64_t t)
+{
+	struct tmsg_path	p = report("10.1.1.11", "10.1.4.11", "10.0.0.1",
+				    0);
+
+	p.state = state;
+	fd_probe_report(&x->d, &p, t);
+	fd_compute(&x->d, t);
+	return share(x, block(x, "leaf1", "leaf4"), "spine1") == 0;
+}
+
+static void
+test_probe_trials(void **state)
+{
+	struct fx	*x = fx_new(0);
+	uint64_t	 t = 1000000, base, max;
+
+	(void)state;
+	base = x->d.cfg->policy.probe_retest_ms;
+	max = x->d.cfg->policy.probe_retest_max_ms;
+	assert_int_equal(base, 5000);
+	assert_int_equal(max, 300000);
+	fd_compute(&x->d, t);
+	assert_true(spine1_out(x, TMSG_PATH_FAILED, t));
+	/* out, and unseen: stays out until the trial */
+	assert_true(spine1_out(x, TMSG_PATH_UNSEEN, t + 1000));
+	assert_true(spine1_out(x, TMSG_PATH_UNSEEN, t + base - 1));
+	/* the trial: weight back; unseen reports do not end it early */
+	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + base));
+	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + base + 1000));
+	/* the probe found it and failed it again: out, twice as long */
+	t += base + 2000;
+	assert_true(spine1_out(x, TMSG_PATH_FAILED, t));
+	assert_true(spine1_out(x, TMSG_PATH_UNSEEN, t + 2 * base - 1));
+	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + 2 * base));
+	/* a trial the probe never reports on ends as failed */
+	t += 2 * base;
+	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + FD_TRIAL_MS - 1));
+	assert_true(spine1_out(x, TMSG_PATH_UNSEEN, t + FD_TRIAL_MS));
+	t += FD_TRIAL_MS;
+	assert_true(spine1_out(x, TMSG_PATH_UNSEEN, t + 4 * base - 1));
+	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + 4 * base));
+	/* the trial passes: in, and stays in */
+	t += 4 * base;
+	assert_false(spine1_out(x, TMSG_PATH_OK, t + 100));
+	assert_false(spine1_out(x, TMSG_PATH_OK, t + 100000));
+	/* failing again soon: the delay is still 4 x base */
+	t += 200000;
+	assert_true(spine1_out(x, TMSG_PATH_FAILED, t));
+	assert_true(spine1_out(x, TMSG_PATH_UNSEEN, t + 4 * base - 1));
+	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + 4 * base));
+	t += 4 * base;
+	assert_false(spine1_out(x, TMSG_PATH_OK, t + 1));
+	/* ok for probe-retest-max-ms: the next failure starts from base */
+	t += max + 1;
+	assert_false(spine1_out(x, TMSG_PATH_OK, t));
+	assert_true(spine1_out(x, TMSG_PATH_FAILED, t + 1));
+	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + 1 + base));
+	/* unseen with no failure seen first (fabricd restarted): out */
+	fd_probe_close(&x->d);
+	fd_compute(&x->d, t + 2 * max);
+	assert_true(spine1_out(x, TMSG_PATH_UNSEEN, t + 2 * max));
+	fd_probe_close(&x->d);
+	fx_free(x);
+}
+
 #define JOBS "\"fabric:jobs\": {\"job\": [{\"name\": \"allreduce\", " \
 	"\"flow\": [{\"src\": \"h1\", \"dst\": \"h3\", " \
 	"\"dst-address\": \"10.1.3.11\", \"rate\": \"8G\"}, " \
@@ -669,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_frozen_telemetry_moves_nothing_but_failures),
 		cmocka_unit_test(test_moves_per_minute_limit),
 		cmocka_unit_test(test_probe_failure_zeroes_a_path),
+		cmocka_unit_test(test_probe_trials),
 		cmocka_unit_test(test_pinned_jobs),
 		cmocka_unit_test(test_flowlet_marking),
 		cmocka_unit_test(test_link_holddown),

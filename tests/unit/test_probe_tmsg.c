@@ -320,7 +320,8 @@ test_patched_octets(void **state)
 	assert_int_equal(patched(0, 5), TMSG_E_MALFORMED);	/* src af */
 	assert_int_equal(patched(0, 0), TMSG_E_MALFORMED);
 	assert_int_equal(patched(5, 41), TMSG_E_MALFORMED);	/* dst af */
-	assert_int_equal(patched(18, 2), TMSG_E_MALFORMED);	/* state */
+	assert_int_equal(patched(18, TMSG_PATH_UNSEEN), TMSG_OK);
+	assert_int_equal(patched(18, 3), TMSG_E_MALFORMED);	/* state */
 	assert_int_equal(patched(19, TMSG_PATH_MAX_HOPS + 1),
 	    TMSG_E_MALFORMED);					/* nhops */
 	assert_int_equal(patched(19, 2), TMSG_E_MALFORMED);	/* fewer */
