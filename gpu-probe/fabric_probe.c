@@ -49,20 +49,19 @@ on_signal(int sig)
 
 /* ---- the sender ---- */
 
+/* A change of state is said once the path's port is re-traced (retrace.c). */
 static void
 check_state(struct fp *fp, struct fp_path *p)
 {
-	if (p->st.failed == p->reported_failed)
-		return;
-	p->reported_failed = p->st.failed;
-	out_state(fp, p);
-	out_publish_path(fp, p);
+	rt_gate(fp, p, mono_us());
 }
 
 /* --payload gpu: path states are checked once the batch is sent. */
 static void
 send_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 {
+	if (p->state == TMSG_PATH_UNSEEN)	/* its port leads elsewhere */
+		return;
 	if (fp->conf.payload_gpu) {
 		tx_gpu_queue(fp, p, b, now);
 		return;
@@ -115,8 +114,8 @@ path_rx(struct fp *fp, struct fp_path *p, const uint8_t *buf, size_t len,
 		return;
 	}
 	fp->send.parse.count[e]++;
-	if (pk.flags & PROBE_F_DISCOVER) {	/* a straggler from discovery */
-		p->st.c.late++;
+	if (pk.flags & PROBE_F_DISCOVER) {	/* a re-trace reached it */
+		rt_reply(p, &pk);
 		return;
 	}
 	(void)path_reply(&p->st, pk.seq, now,
@@ -133,7 +132,8 @@ path_read(struct fp *fp, struct fp_path *p, uint64_t now)
 	int			 i;
 
 	while (net_recv_err(p->fd, buf, sizeof(buf), &ic) == 1)
-		fp->send.icmp++;
+		if (!rt_icmp(fp, p, buf, &ic))
+			fp->send.icmp++;
 	buf[sizeof(buf) - 1] = 0;
 	for (i = 0; i < FP_BURST; i++) {
 		if ((n = net_recv(p->fd, buf, sizeof(buf) - 1, &from)) <= 0)
@@ -220,6 +220,8 @@ next_wake(struct fp *fp)
 				w = min_u64(w, p->next_send_us);
 			if (path_next_expiry(&p->st, &e))
 				w = min_u64(w, e);
+			if (p->rt_active)
+				w = min_u64(w, p->rt_end_us);
 		}
 	}
 	return w;
@@ -266,6 +268,7 @@ timers(struct fp *fp, struct ibuf *b, uint64_t now)
 		disc_tick(fp, t, now);
 		for (j = 0; j < t->npaths; j++) {
 			path_expire(&t->paths[j]->st, now);
+			rt_tick(fp, t->paths[j], now);
 			send_due(fp, t->paths[j], b, now);
 		}
 	}

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "probe_disc.h"
+#include "probe_net.h"
 #include "probe_path.h"
 #include "probe_pkt.h"
 #include "tmsg.h"
@@ -28,6 +29,10 @@
 #define FP_SPORT_SPAN		16384
 #define FP_DISC_PAYLOAD		16	/* discovery probes: quoted whole */
 #define FP_GPU_BATCH		1024	/* --payload gpu: probes per batch */
+#define FP_UNSEEN_RETRY_US	1000000	/* re-map while a path is unseen */
+/* discovery and re-trace probes: the sequence number carries the TTL */
+#define FP_DISC_SEQ(round, ttl)	((uint64_t)(round) << 8 | (ttl))
+#define FP_DISC_TTL(seq)	((unsigned int)((seq) & 0xff))
 
 /* Why the responder or the sender refused a datagram. */
 struct fp_rx_counters {
@@ -51,7 +56,18 @@ struct fp_path {
 	struct disc_path	 dp;		/* sport and hops */
 	struct path		 st;
 	uint64_t		 next_send_us;
-	int			 reported_failed;
+	uint8_t			 state;		/* TMSG_PATH_*: what we said */
+	/* the path's own port re-traced before a change is said (retrace.c) */
+	struct disc_cand	 rt;
+	int			 rt_active;
+	enum disc_verdict	 rt_verdict;
+	unsigned int		 rt_round;
+	uint64_t		 rt_started_us, rt_end_us;
+	uint64_t		 bad_since_us;	/* this run of bad outcomes */
+	uint64_t		 change_us;	/* st changed, not yet said */
+	uint64_t		 moves;		/* its port found on another path */
+	int			 port_moved;	/* take the next port discovery
+						   finds for these hops */
 	uint64_t		 last_bytes, last_us;
 	uint64_t		 tput_bps;
 };
@@ -161,6 +177,16 @@ void		 disc_start(struct fp *, struct fp_target *, uint64_t);
 void		 disc_tick(struct fp *, struct fp_target *, uint64_t);
 void		 disc_read(struct fp *, struct fp_target *, size_t);
 void		 disc_close(struct fp_target *);
+unsigned int	 disc_quoted_ttl(struct fp *, const uint8_t *, size_t,
+		    uint16_t);
+
+/* probe_retrace.c */
+void		 rt_start(struct fp *, struct fp_path *, uint64_t);
+void		 rt_tick(struct fp *, struct fp_path *, uint64_t);
+int		 rt_icmp(struct fp *, struct fp_path *, const uint8_t *,
+		    const struct net_icmp *);
+void		 rt_reply(struct fp_path *, const struct probe_pkt *);
+void		 rt_gate(struct fp *, struct fp_path *, uint64_t);
 
 /* probe_verbs.c */
 int		 verbs_check(char *, size_t);

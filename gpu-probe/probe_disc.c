@@ -96,3 +96,37 @@ disc_via(const struct disc_path *p, const uint32_t **via)
 	*via = p->hops;
 	return p->nhops;
 }
+
+enum disc_verdict
+disc_check(const struct disc_cand *c, const struct disc_path *p)
+{
+	const uint32_t	*via;
+	unsigned int	 t, need;
+
+	for (t = 1; t <= DISC_MAX_TTL; t++)
+		if (c->got[t] && (t > p->nhops || c->hop[t] != p->hops[t - 1]))
+			return DISC_MOVED;
+	if (c->reached != 0 && c->reached != p->nhops + 1u)
+		return DISC_MOVED;
+	if (c->bad)
+		return DISC_UNSURE;
+	/* up to the last via hop: its TTL is its index in hops, plus 1 */
+	need = (unsigned int)(disc_via(p, &via) + (size_t)(via - p->hops));
+	for (t = 1; t <= need; t++)
+		if (!c->got[t])
+			return DISC_UNSURE;
+	return DISC_SAME;
+}
+
+const char *
+disc_verdict_str(enum disc_verdict v)
+{
+	switch (v) {
+	case DISC_SAME:
+		return "same";
+	case DISC_MOVED:
+		return "moved";
+	default:
+		return "unsure";
+	}
+}

@@ -31,7 +31,25 @@ struct disc_path {
 	uint32_t	 ncands;	/* candidates that took it */
 };
 
+/*
+ * A re-trace of a known path's source port, judged against the path:
+ * SAME when every hop up to its last via hop answered and each answer
+ * names the path's router; MOVED when an answer names another router, a
+ * router answers past the path's length, or the destination answers at
+ * another TTL (the fabric now hashes that port onto another path);
+ * UNSURE otherwise (hops missing, none contradicting: a black hole past
+ * the spine looks like this).
+ */
+enum disc_verdict {
+	DISC_UNSURE,
+	DISC_SAME,
+	DISC_MOVED,
+};
+
 /* probe_disc.c */
+enum disc_verdict disc_check(const struct disc_cand *,
+	    const struct disc_path *);
+const char	*disc_verdict_str(enum disc_verdict);
 void	 disc_hop(struct disc_cand *, unsigned int, uint32_t);
 void	 disc_reached(struct disc_cand *, unsigned int);
 int	 disc_complete(const struct disc_cand *);

@@ -21,8 +21,6 @@
 #include "log.h"
 #include "probe_net.h"
 
-#define DISC_SEQ(round, ttl)	((uint64_t)(round) << 8 | (ttl))
-#define DISC_TTL(seq)		((unsigned int)((seq) & 0xff))
 
 static uint16_t
 cand_sport(const struct fp_target *t, size_t k, size_t n)
@@ -74,7 +72,7 @@ disc_send_round(struct fp *fp, struct fp_target *t)
 				continue;
 			ibuf_truncate(b, 0);
 			if (fp_build(fp, b, &fake, PROBE_F_DISCOVER,
-			    DISC_SEQ(d->round, ttl), FP_DISC_PAYLOAD) == -1 ||
+			    FP_DISC_SEQ(d->round, ttl), FP_DISC_PAYLOAD) == -1 ||
 			    net_send(d->fds[k], ibuf_data(b), ibuf_size(b),
 			    &t->addr, (int)ttl) == -1)
 				fp->send.send_errors++;
@@ -116,10 +114,57 @@ path_free(struct fp_path *p)
 	free(p);
 }
 
+/*
+ * A path found again whose own port was seen crossing another path takes
+ * the port discovery just found for its hops.  One that was unseen (out
+ * of the FIB, failed) starts afresh, ok, as a newly found path does: the
+ * fabric routes over it again (fabricd's trial), and if it is still
+ * broken it fails within the bound.
+ */
+static void
+path_refound(struct fp *fp, struct fp_target *t, struct fp_path *p,
+    const struct disc_path *dp, uint64_t now)
+{
+	struct fp_disc		*d = &t->disc;
+	struct path_counters	 c;
+	uint64_t		 seq;
+	size_t			 k;
+	int			 ttl = 64;
+
+	if (!p->port_moved && p->state != TMSG_PATH_UNSEEN)
+		return;
+	for (k = 0; k < d->ncands; k++)
+		if (d->fds[k] != -1 && d->cands[k].sport == dp->sport)
+			break;
+	if (k == d->ncands ||
+	    setsockopt(d->fds[k], IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1)
+		return;
+	path_forget_inflight(&p->st);
+	close(p->fd);
+	p->fd = d->fds[k];
+	d->fds[k] = -1;
+	p->dp = *dp;
+	p->port_moved = 0;
+	p->rt_active = 0;
+	if (p->state == TMSG_PATH_UNSEEN) {
+		c = p->st.c;
+		seq = p->st.next_seq;
+		path_init(&p->st, &fp->conf.path);
+		p->st.c = c;
+		p->st.next_seq = p->st.oldest = seq;
+		p->state = TMSG_PATH_OK;
+		p->next_send_us = now;
+		log_info("%s path %u: found again (port %u): probing it",
+		    t->name, p->id, p->dp.sport);
+		out_state(fp, p);
+		out_publish_path(fp, p);
+	}
+}
+
 /* Keeps the paths whose hops were found again, and the failed ones. */
 static void
 disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
-    size_t n, int *kept)
+    size_t n, int *kept, uint64_t now)
 {
 	size_t	 i, j, w = 0;
 
@@ -129,6 +174,7 @@ disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
 				break;
 		if (j < n) {
 			kept[j] = 1;
+			path_refound(fp, t, t->paths[i], &np[j], now);
 			t->paths[w++] = t->paths[i];
 			continue;
 		}
@@ -186,7 +232,7 @@ disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
 		    t->disc.cands[k].bad ? " (unstable)" : "");
 	}
 	n = disc_group(t->disc.cands, t->disc.ncands, np, FP_MAX_PATHS);
-	disc_prune(fp, t, np, n, kept);
+	disc_prune(fp, t, np, n, kept, now);
 	added = disc_adopt(fp, t, np, n, kept, now);
 	disc_close(t);
 	t->generation++;
@@ -196,6 +242,12 @@ disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
 		t->next_disc_us = now + 1000000;
 	else
 		t->next_disc_us = UINT64_MAX;
+	for (k = 0; k < t->npaths; k++)	/* look for the unseen again */
+		if (t->paths[k]->state == TMSG_PATH_UNSEEN ||
+		    t->paths[k]->port_moved)
+			t->next_disc_us = now + FP_UNSEEN_RETRY_US <
+			    t->next_disc_us ? now + FP_UNSEEN_RETRY_US :
+			    t->next_disc_us;
 	out_discovered(fp, t, complete, added);
 }
 
@@ -221,8 +273,8 @@ disc_tick(struct fp *fp, struct fp_target *t, uint64_t now)
 }
 
 /* Our probe, as the ICMP error quotes it: its TTL, or 0 if not ours. */
-static unsigned int
-quoted_ttl(struct fp *fp, const uint8_t *buf, size_t len, uint16_t sport)
+unsigned int
+disc_quoted_ttl(struct fp *fp, const uint8_t *buf, size_t len, uint16_t sport)
 {
 	struct ibuf		 in;
 	struct probe_pkt	 p;
@@ -233,7 +285,7 @@ quoted_ttl(struct fp *fp, const uint8_t *buf, size_t len, uint16_t sport)
 	    p.seed != fp->seed ||
 	    !(p.flags & PROBE_F_DISCOVER) || p.src_port != sport)
 		return 0;
-	return DISC_TTL(p.seq);
+	return FP_DISC_TTL(p.seq);
 }
 
 static void
@@ -249,7 +301,7 @@ disc_read_errors(struct fp *fp, struct fp_target *t, size_t k)
 		    ic.type != ICMP_TIME_EXCEEDED ||
 		    ic.offender.sin_family != AF_INET)
 			continue;
-		if ((ttl = quoted_ttl(fp, buf, ic.len, c->sport)) != 0)
+		if ((ttl = disc_quoted_ttl(fp, buf, ic.len, c->sport)) != 0)
 			disc_hop(c, ttl, ic.offender.sin_addr.s_addr);
 	}
 }
@@ -277,7 +329,7 @@ disc_read_replies(struct fp *fp, struct fp_target *t, size_t k)
 			fp->send.spoofed++;
 			continue;
 		}
-		disc_reached(&t->disc.cands[k], DISC_TTL(p.seq));
+		disc_reached(&t->disc.cands[k], FP_DISC_TTL(p.seq));
 	}
 }
 

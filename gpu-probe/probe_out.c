@@ -121,6 +121,20 @@ add_str(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* What we said of p (rt_gate), as JSON does or for people. */
+static const char *
+state_str(const struct fp_path *p, int text)
+{
+	switch (p->state) {
+	case TMSG_PATH_OK:
+		return "ok";
+	case TMSG_PATH_FAILED:
+		return text ? "FAILED" : "failed";
+	default:
+		return text ? "FAILED (unseen: no port reaches it)" : "unseen";
+	}
+}
+
 static json_object *
 path_json(const struct fp_path *p)
 {
@@ -136,9 +150,10 @@ path_json(const struct fp_path *p)
 	json_object_object_add(o, "hops", hops_json(p->dp.hops,
 	    p->dp.nhops));
 	json_object_object_add(o, "via", hops_json(via, nvia));
-	add_str(o, "state", p->st.failed ? "failed" : "ok");
-	if (p->st.failed)
+	add_str(o, "state", state_str(p, 0));
+	if (p->state == TMSG_PATH_FAILED && p->st.reason != NULL)
 		add_str(o, "reason", p->st.reason);
+	add_u64(o, "moves", p->moves);
 	path_rtt_summary(&p->st, &mn, &md, &p99);
 	add_u64(o, "rtt_min_us", mn);
 	add_u64(o, "rtt_median_us", md);
@@ -234,8 +249,9 @@ out_state(struct fp *fp, struct fp_path *p)
 
 	json_object_object_add(o, "path", path_json(p));
 	snprintf(text, sizeof(text), "%s: %s%s%s", path_text(p, buf,
-	    sizeof(buf)), p->st.failed ? "FAILED" : "ok",
-	    p->st.failed ? ", " : "", p->st.failed ? p->st.reason : "");
+	    sizeof(buf)), state_str(p, 1), p->state == TMSG_PATH_FAILED &&
+	    p->st.reason != NULL ? ", " : "", p->state == TMSG_PATH_FAILED &&
+	    p->st.reason != NULL ? p->st.reason : "");
 	emit(fp, o, text);
 }
 
@@ -283,7 +299,7 @@ report_text(struct fp *fp, int final)
 			fprintf(fp->out, "  %s: %s rtt %u/%u/%u us sent %llu "
 			    "lost %llu integrity %llu\n",
 			    path_text(p, buf, sizeof(buf)),
-			    p->st.failed ? "FAILED" : "ok", mn, md, p99,
+			    state_str(p, 1), mn, md, p99,
 			    (unsigned long long)p->st.c.sent,
 			    (unsigned long long)p->st.c.lost,
 			    (unsigned long long)p->st.c.integrity);
@@ -363,7 +379,7 @@ fill_path(struct fp *fp, const struct fp_path *p, struct tmsg_path *tp)
 	*tp = (struct tmsg_path){ .src.af = TMSG_AF_INET,
 	    .dst.af = TMSG_AF_INET, .src_port = p->dp.sport,
 	    .dst_port = fp->conf.port, .path_id = p->id,
-	    .state = p->st.failed ? TMSG_PATH_FAILED : TMSG_PATH_OK,
+	    .state = p->state,
 	    .nhops = p->dp.nhops, .window_ms = (uint32_t)(fp->conf.report_us /
 	    1000), .sent = c->sent, .received = c->received, .lost = c->lost,
 	    .integrity = c->integrity, .throughput_bps = p->tput_bps,

@@ -74,6 +74,22 @@ set_state(struct path *p, int failed, const char *reason, uint64_t now)
 	}
 }
 
+/*
+ * Undoes a state change the caller could not confirm (fabric_probe.c
+ * re-traces the path first): back to `failed', counted as no change, the
+ * outcomes so far forgotten.
+ */
+void
+path_revert(struct path *p, int failed)
+{
+	if (p->failed != failed && p->c.state_changes > 0)
+		p->c.state_changes--;
+	p->failed = failed;
+	p->reason = failed ? p->reason : NULL;
+	p->win_n = p->win_bad = p->win_pos = 0;
+	p->consec_bad = p->consec_good = 0;
+}
+
 static void
 outcome(struct path *p, int bad, const char *why, uint64_t now)
 {
@@ -138,6 +154,24 @@ path_expire(struct path *p, uint64_t now)
 		if (s->sent_us + p->conf->timeout_us > now)
 			break;
 		declare_lost(p, s, now);
+	}
+}
+
+/*
+ * The probes in flight no longer tell about this path (its port moved to
+ * another one): neither answered nor lost, and not counted as sent.
+ */
+void
+path_forget_inflight(struct path *p)
+{
+	struct path_slot	*s;
+
+	for (; p->oldest < p->next_seq; p->oldest++) {
+		s = SLOT(p, p->oldest);
+		if (s->seq != p->oldest || s->state != PATH_SLOT_PENDING)
+			continue;
+		s->state = PATH_SLOT_FREE;
+		p->c.sent--;
 	}
 }
 

@@ -95,6 +95,8 @@ int		 path_next_expiry(const struct path *, uint64_t *);
 enum path_rx	 path_reply(struct path *, uint64_t, uint64_t, int,
 		    uint32_t *);
 const char	*path_rx_str(enum path_rx);
+void		 path_revert(struct path *, int);
+void		 path_forget_inflight(struct path *);
 void		 path_rtt_reset(struct path *);
 void		 path_rtt_summary(const struct path *, uint32_t *, uint32_t *,
 		    uint32_t *);

@@ -355,6 +355,84 @@ test_disc_direct(void **state)
 	assert_int_equal(disc_via(&out[0], &via), 0);
 }
 
+/* A re-trace of a known path's port: same, moved, or not sure. */
+static void
+test_disc_check(void **state)
+{
+	struct disc_cand	 c = cand(100, 0x0a000001, 1), r;
+	struct disc_path	 p[1];
+
+	(void)state;
+	assert_int_equal(disc_group(&c, 1, p, 1), 1);
+	/* answered whole: same */
+	r = cand(100, 0x0a000001, 1);
+	assert_int_equal(disc_check(&r, p), DISC_SAME);
+	/* black-holed past the spine: hops 1-2 answer, no more: same */
+	r = (struct disc_cand){ .sport = 100 };
+	disc_hop(&r, 1, 0x0a010101);
+	assert_int_equal(disc_check(&r, p), DISC_UNSURE);
+	disc_hop(&r, 2, 0x0a000001);
+	assert_int_equal(disc_check(&r, p), DISC_SAME);
+	/* dropped before the spine: nothing contradicts, not sure */
+	r = (struct disc_cand){ .sport = 100 };
+	disc_hop(&r, 1, 0x0a010101);
+	disc_hop(&r, 3, 0x0a000104);
+	assert_int_equal(disc_check(&r, p), DISC_UNSURE);
+	/* the port now crosses spine2: moved, whatever else is missing */
+	r = (struct disc_cand){ .sport = 100 };
+	disc_hop(&r, 2, 0x0a000002);
+	assert_int_equal(disc_check(&r, p), DISC_MOVED);
+	/* the destination at another TTL, or a router past the path */
+	r = cand(100, 0x0a000001, 0);
+	disc_reached(&r, 3);
+	assert_int_equal(disc_check(&r, p), DISC_MOVED);
+	r = cand(100, 0x0a000001, 0);
+	disc_hop(&r, 4, 0x0a000009);
+	assert_int_equal(disc_check(&r, p), DISC_MOVED);
+	/* a hop that answered twice, differently: moved (it names another
+	   router), and unsure where it agrees */
+	r = cand(100, 0x0a000001, 1);
+	r.bad = 1;
+	assert_int_equal(disc_check(&r, p), DISC_UNSURE);
+	assert_string_equal(disc_verdict_str(DISC_MOVED), "moved");
+}
+
+/* A change the caller could not confirm is undone, uncounted. */
+static void
+test_revert(void **state)
+{
+	struct path	*p = new_path(&conf);
+	uint64_t	 t;
+	uint32_t	 n;
+
+	(void)state;
+	t = run_blackhole(p, 1, 1000, 1000000);
+	assert_int_equal(t, 100000);
+	assert_true(p->failed);
+	assert_int_equal(p->c.state_changes, 1);
+	path_expire(p, t + 1000000);	/* what is in flight times out */
+	t += 1000000;
+	path_revert(p, 0);
+	assert_false(p->failed);
+	assert_int_equal(p->c.state_changes, 0);
+	assert_int_equal(p->consec_bad, 0);
+	assert_int_equal(p->win_n, 0);
+	/* the losses so far are forgotten: it takes fail-after again */
+	for (n = 1; n <= conf.fail_consecutive; n++) {
+		(void)path_send(p, t, 100);
+		t += conf.timeout_us + 1;
+		path_expire(p, t);
+		if (n < conf.fail_consecutive)
+			assert_false(p->failed);
+	}
+	assert_true(p->failed);
+	/* a recovery undone: failed again, no change counted */
+	path_revert(p, 1);
+	assert_true(p->failed);
+	assert_int_equal(p->c.state_changes, 1);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -370,6 +448,8 @@ main(void)
 		cmocka_unit_test(test_disc_group),
 		cmocka_unit_test(test_disc_unstable),
 		cmocka_unit_test(test_disc_direct),
+		cmocka_unit_test(test_disc_check),
+		cmocka_unit_test(test_revert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,202 @@
+/*
+ * A path is its routers, not its source port.  ECMP maps a port onto a
+ * path through the FIB's next-hops and weights, so the port that crossed
+ * spine1 at discovery crosses spine2 once the fabric takes spine1 out
+ * (fabricd does, when we say spine1's path failed) or changes weights.
+ * Its answers would then be taken for spine1's path: the path would
+ * "heal", fabricd would put the black hole back, and so on.
+ *
+ * So before fabric-probe says a path changed state, it re-traces the
+ * path's own port: TTL-limited DISCOVER probes from the path's socket,
+ * the routers' time-exceeded replies read from its error queue (as
+ * discovery does), judged by disc_check():
+ *
+ *   ok -> failed   the re-trace starts at the first bad outcome of a run,
+ *                  so its verdict is usually in before the failure is due.
+ *                  SAME or UNSURE (a black hole past the spine hides the
+ *                  later hops): failed.  MOVED: not this path's failure;
+ *                  the change is undone and the target re-mapped.
+ *   failed -> ok   the re-trace starts when the state machine recovers.
+ *                  SAME: ok.  MOVED: the port no longer reaches the path
+ *                  (it is out of the FIB): the path stays failed, UNSEEN,
+ *                  is not probed, and the target is re-mapped every
+ *                  FP_UNSEEN_RETRY_US until discovery finds it again
+ *                  (probe_discover.c).  UNSURE: stays failed.
+ *
+ * Time: one round when the routers answer at once (the lab: a few ms);
+ * at most --disc-rounds x --disc-wait when they do not, which is then
+ * added to the detection bound (docs/PROBE.md).
+ */
+#include "config.h"
+
+#include <netinet/ip_icmp.h>
+#include <linux/errqueue.h>
+#include <string.h>
+
+#include "fabric_probe.h"
+#include "log.h"
+
+void
+rt_start(struct fp *fp, struct fp_path *p, uint64_t now)
+{
+	(void)fp;
+	p->rt = (struct disc_cand){ .sport = p->dp.sport };
+	p->rt_active = 1;
+	p->rt_round = 0;
+	p->rt_started_us = now;
+	p->rt_end_us = now;	/* the first round at the next tick */
+	p->rt_verdict = DISC_UNSURE;
+}
+
+static void
+rt_send_round(struct fp *fp, struct fp_path *p)
+{
+	struct ibuf	*b;
+	unsigned int	 ttl;
+	int		 t64 = 64;
+
+	if ((b = ibuf_open(PROBE_PKT_MAX)) == NULL)
+		return;
+	for (ttl = 1; ttl <= fp->conf.max_ttl; ttl++) {
+		if (p->rt.got[ttl] || (p->rt.reached && ttl > p->rt.reached))
+			continue;
+		ibuf_truncate(b, 0);
+		if (fp_build(fp, b, p, PROBE_F_DISCOVER,
+		    FP_DISC_SEQ(p->rt_round, ttl), FP_DISC_PAYLOAD) == -1 ||
+		    net_send(p->fd, ibuf_data(b), ibuf_size(b), &p->t->addr,
+		    (int)ttl) == -1)
+			fp->send.send_errors++;
+	}
+	ibuf_free(b);
+	/* the path's probes go out with the usual TTL again */
+	if (setsockopt(p->fd, IPPROTO_IP, IP_TTL, &t64, sizeof(t64)) == -1)
+		log_warn("IP_TTL");
+}
+
+/* Sends the next round, or ends with a verdict (then acts on it). */
+void
+rt_tick(struct fp *fp, struct fp_path *p, uint64_t now)
+{
+	enum disc_verdict	 v;
+
+	if (!p->rt_active)
+		return;
+	v = disc_check(&p->rt, &p->dp);
+	if (v == DISC_UNSURE && (now < p->rt_end_us ||
+	    p->rt_round < fp->conf.disc_rounds)) {
+		if (now >= p->rt_end_us) {
+			rt_send_round(fp, p);
+			p->rt_round++;
+			p->rt_end_us = now + fp->conf.disc_wait_us;
+		}
+		return;
+	}
+	p->rt_active = 0;
+	p->rt_verdict = v;
+	log_debug("%s path %u: re-trace of port %u: %s after %llu us",
+	    p->t->name, p->id, p->dp.sport, disc_verdict_str(v),
+	    (unsigned long long)(now - p->rt_started_us));
+	rt_gate(fp, p, now);
+}
+
+/* An ICMP error on the path's socket: 1 if it answered our re-trace. */
+int
+rt_icmp(struct fp *fp, struct fp_path *p, const uint8_t *buf,
+    const struct net_icmp *ic)
+{
+	unsigned int	 ttl;
+
+	if (ic->origin != SO_EE_ORIGIN_ICMP || ic->type != ICMP_TIME_EXCEEDED ||
+	    ic->offender.sin_family != AF_INET ||
+	    (ttl = disc_quoted_ttl(fp, buf, ic->len, p->dp.sport)) == 0)
+		return 0;
+	if (p->rt_active)
+		disc_hop(&p->rt, ttl, ic->offender.sin_addr.s_addr);
+	return 1;
+}
+
+/* The destination answered a re-trace probe (REPLY | DISCOVER). */
+void
+rt_reply(struct fp_path *p, const struct probe_pkt *pk)
+{
+	if (p->rt_active)
+		disc_reached(&p->rt, FP_DISC_TTL(pk->seq));
+	else
+		p->st.c.late++;
+}
+
+static void
+say(struct fp *fp, struct fp_path *p, uint8_t state)
+{
+	p->state = state;
+	out_state(fp, p);
+	out_publish_path(fp, p);
+}
+
+/*
+ * After every event on p: what its state machine says against what we
+ * said, held until a re-trace started since the change has a verdict.
+ */
+void
+rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
+{
+	struct fp_target	*t = p->t;
+	int			 said_failed = p->state != TMSG_PATH_OK;
+
+	if (p->st.consec_bad == 0)
+		p->bad_since_us = 0;
+	else if (p->bad_since_us == 0) {
+		p->bad_since_us = now;
+		/* the first bad outcome of a run: re-trace ahead of time */
+		if (!p->st.failed && !p->rt_active)
+			rt_start(fp, p, now);
+	}
+	if (p->state == TMSG_PATH_UNSEEN || p->st.failed == said_failed) {
+		p->change_us = 0;
+		return;
+	}
+	if (p->change_us == 0)
+		p->change_us = now;
+	if (p->rt_active)
+		return;
+	/* a verdict from before the change (or the bad run) does not count */
+	if (p->rt_started_us < (p->st.failed ? p->bad_since_us :
+	    p->change_us) || p->rt_started_us == 0) {
+		rt_start(fp, p, now);
+		return;
+	}
+	p->change_us = 0;
+	if (p->st.failed) {			/* ok -> failed */
+		if (p->rt_verdict == DISC_MOVED) {
+			log_info("%s path %u: port %u now crosses another path: "
+			    "re-mapping, not failing it", t->name, p->id,
+			    p->dp.sport);
+			p->moves++;
+			p->port_moved = 1;
+			path_revert(&p->st, 0);
+			t->next_disc_us = now;
+			return;
+		}
+		say(fp, p, TMSG_PATH_FAILED);
+		return;
+	}
+	switch (p->rt_verdict) {		/* failed -> ok */
+	case DISC_SAME:
+		say(fp, p, TMSG_PATH_OK);
+		break;
+	case DISC_MOVED:
+		log_info("%s path %u: its port %u now crosses another path: "
+		    "unseen until discovery finds it again", t->name, p->id,
+		    p->dp.sport);
+		p->moves++;
+		p->port_moved = 1;
+		path_revert(&p->st, 1);
+		say(fp, p, TMSG_PATH_UNSEEN);
+		if (t->next_disc_us > now + FP_UNSEEN_RETRY_US)
+			t->next_disc_us = now + FP_UNSEEN_RETRY_US;
+		break;
+	default:
+		path_revert(&p->st, 1);
+		break;
+	}
+}
