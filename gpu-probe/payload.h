@@ -74,6 +74,40 @@ int	 payload_cuda_fill(void *, size_t, size_t, const uint64_t *,
 int	 payload_cuda_verify(const void *, size_t, size_t, const uint64_t *,
 	    const uint64_t *, const uint64_t *, uint32_t *, uint64_t *,
 	    void *);
+
+/*
+ * GPUDirect over dma-buf (payload_gpu.cu, payload_dmabuf.cu; docs/PROBE.md,
+ * "GPU memory for the NIC: dmabuf"): one device buffer per struct
+ * payload_gpu that a NIC can register, and fill and verify in place in
+ * it, with no payload octet staged through host memory.
+ *   dmabuf:  a device buffer of at least len octets (rounded up to whole
+ *            host pages, starting on one) exported as a dma-buf: *fd,
+ *            *offset and *dev are what ibv_reg_dmabuf_mr(pd, *offset,
+ *            len, (uintptr_t)*dev, *fd, access) takes (the device
+ *            address as IOVA; the CPU cannot dereference it).  A second
+ *            call releases the first buffer.  0, or -1 and why in err:
+ *            no device, a driver without the API, or a device or driver
+ *            that cannot export dma-bufs
+ *   release: closes the fd and frees the memory (after ibv_dereg_mr);
+ *            payload_gpu_close() does it too
+ *   fill_dmabuf:   n payloads of len octets, back to back from octet off
+ *            of that buffer, for (seed, seqs[k]), written by the GPU in
+ *            place; checksums to csums[k]
+ *   verify_dmabuf: verdicts[k] = PAYLOAD_BAD_* bits of the payload of
+ *            len octets at off + k * len against (seeds[k], seqs[k],
+ *            csums[k])
+ *   Both wait for the GPU and return 0, or -1: no buffer exported, n over
+ *   the maxn of payload_gpu_open(), a range past the buffer's end, or a
+ *   CUDA failure.  off and len multiples of 16 take the 16-octet loads.
+ */
+int	 payload_gpu_dmabuf(struct payload_gpu *, size_t, int *, uint64_t *,
+	    void **, char *, size_t);
+void	 payload_gpu_dmabuf_release(struct payload_gpu *);
+int	 payload_gpu_fill_dmabuf(struct payload_gpu *, size_t, size_t, size_t,
+	    uint64_t, const uint64_t *, uint64_t *);
+int	 payload_gpu_verify_dmabuf(struct payload_gpu *, size_t, size_t,
+	    size_t, const uint64_t *, const uint64_t *, const uint64_t *,
+	    uint32_t *);
 #endif
 
 #ifdef __cplusplus

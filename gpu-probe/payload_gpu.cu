@@ -14,6 +14,12 @@
  *
  * Every call waits for its results: the caller (one poll loop) has the
  * next thing to do only once it has them.
+ *
+ * GPUDirect: payload_gpu_dmabuf() exports a device buffer as a dma-buf
+ * (payload_dmabuf.cu) for the NIC to register, and payload_gpu_fill_dmabuf()
+ * and payload_gpu_verify_dmabuf() work in place in it: no payload octet
+ * crosses PCIe, only the per-payload words (seeds, sequence numbers,
+ * checksums) and the verdicts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +29,7 @@
 #include <cuda_runtime.h>
 
 #include "payload.h"
+#include "payload_dmabuf.h"
 
 #define ALIGN16(x)	(((x) + 15) & ~(size_t)15)
 
@@ -34,6 +41,7 @@ struct payload_gpu {
 	uint64_t	*d_scratch;		/* 2 * maxn */
 	uint32_t	*h_verd, *d_verd;
 	size_t		*order;
+	struct dmabuf_mem dmabuf;		/* fd -1: none */
 };
 
 extern "C" void
@@ -43,6 +51,7 @@ payload_gpu_close(struct payload_gpu *g)
 		return;
 	if (g->st != NULL)
 		cudaStreamSynchronize(g->st);
+	dmabuf_release(&g->dmabuf);
 	cudaFreeHost(g->h_pay);
 	cudaFreeHost(g->h_words);
 	cudaFreeHost(g->h_verd);
@@ -108,6 +117,7 @@ payload_gpu_open(size_t maxn, size_t maxlen, char *err, size_t errlen)
 		free(g);
 		return NULL;
 	}
+	g->dmabuf.fd = -1;
 	g->maxn = maxn;
 	g->maxlen = maxlen;
 	g->paysize = maxn * ALIGN16(maxlen) + 16 * maxn;
@@ -121,30 +131,49 @@ payload_gpu_open(size_t maxn, size_t maxlen, char *err, size_t errlen)
 	return g;
 }
 
-extern "C" const uint8_t *
-payload_gpu_fill(struct payload_gpu *g, size_t len, size_t n, uint64_t seed,
-    const uint64_t *seqs, uint64_t *csums)
+/* (seed, seqs) up and the fill of n payloads at dev, on the stream. */
+static int
+fill_launch(struct payload_gpu *g, uint8_t *dev, size_t len, size_t n,
+    uint64_t seed, const uint64_t *seqs)
 {
 	uint64_t	*hw = g->h_words, *dw = g->d_words;
 	size_t		 k;
 
-	if (n == 0 || n > g->maxn || len > g->maxlen)
-		return NULL;
 	for (k = 0; k < n; k++) {
 		hw[k] = seed;
 		hw[n + k] = seqs[k];
 	}
-	if (cudaMemcpyAsync(dw, hw, 2 * n * sizeof(*hw),
+	return cudaMemcpyAsync(dw, hw, 2 * n * sizeof(*hw),
 	    cudaMemcpyHostToDevice, g->st) != cudaSuccess ||
-	    payload_cuda_fill(g->d_pay, len, n, dw, dw + n, dw + 2 * n,
-	    g->st) == -1 ||
-	    (len > 0 && cudaMemcpyAsync(g->h_pay, g->d_pay, n * len,
-	    cudaMemcpyDeviceToHost, g->st) != cudaSuccess) ||
-	    cudaMemcpyAsync(hw + 2 * n, dw + 2 * n, n * sizeof(*hw),
+	    payload_cuda_fill(dev, len, n, dw, dw + n, dw + 2 * n,
+	    g->st) == -1 ? -1 : 0;
+}
+
+/* The checksums of the last fill down, and the wait for it all. */
+static int
+fill_finish(struct payload_gpu *g, size_t n, uint64_t *csums)
+{
+	uint64_t	*hw = g->h_words, *dw = g->d_words;
+
+	if (cudaMemcpyAsync(hw + 2 * n, dw + 2 * n, n * sizeof(*hw),
 	    cudaMemcpyDeviceToHost, g->st) != cudaSuccess ||
 	    cudaStreamSynchronize(g->st) != cudaSuccess)
-		return NULL;
+		return -1;
 	memcpy(csums, hw + 2 * n, n * sizeof(*csums));
+	return 0;
+}
+
+extern "C" const uint8_t *
+payload_gpu_fill(struct payload_gpu *g, size_t len, size_t n, uint64_t seed,
+    const uint64_t *seqs, uint64_t *csums)
+{
+	if (n == 0 || n > g->maxn || len > g->maxlen)
+		return NULL;
+	if (fill_launch(g, g->d_pay, len, n, seed, seqs) == -1 ||
+	    (len > 0 && cudaMemcpyAsync(g->h_pay, g->d_pay, n * len,
+	    cudaMemcpyDeviceToHost, g->st) != cudaSuccess) ||
+	    fill_finish(g, n, csums) == -1)
+		return NULL;
 	return g->h_pay;
 }
 
@@ -223,5 +252,83 @@ payload_gpu_verify(struct payload_gpu *g, const struct payload_ref *refs,
 		return -1;
 	for (k = 0; k < n; k++)
 		verdicts[g->order[k]] = g->h_verd[k];
+	return 0;
+}
+
+extern "C" int
+payload_gpu_dmabuf(struct payload_gpu *g, size_t len, int *fd,
+    uint64_t *offset, void **dev, char *err, size_t errlen)
+{
+	payload_gpu_dmabuf_release(g);
+	if (dmabuf_export(&g->dmabuf, len, err, errlen) == -1)
+		return -1;
+	*fd = g->dmabuf.fd;
+	*offset = 0;
+	*dev = g->dmabuf.dev;
+	return 0;
+}
+
+extern "C" void
+payload_gpu_dmabuf_release(struct payload_gpu *g)
+{
+	if (g->st != NULL)
+		(void)cudaStreamSynchronize(g->st);
+	dmabuf_release(&g->dmabuf);
+}
+
+/* n payloads of len octets from off, within the exported buffer? */
+static uint8_t *
+dmabuf_at(struct payload_gpu *g, size_t off, size_t len, size_t n)
+{
+	const struct dmabuf_mem	*m = &g->dmabuf;
+
+	if (m->fd < 0 || n > g->maxn || off > m->len ||
+	    (len != 0 && n > (m->len - off) / len))
+		return NULL;
+	return (uint8_t *)m->dev + off;
+}
+
+extern "C" int
+payload_gpu_fill_dmabuf(struct payload_gpu *g, size_t off, size_t len,
+    size_t n, uint64_t seed, const uint64_t *seqs, uint64_t *csums)
+{
+	uint8_t		*dev;
+
+	if (n == 0)
+		return 0;
+	if ((dev = dmabuf_at(g, off, len, n)) == NULL ||
+	    fill_launch(g, dev, len, n, seed, seqs) == -1 ||
+	    fill_finish(g, n, csums) == -1)
+		return -1;
+	return 0;
+}
+
+extern "C" int
+payload_gpu_verify_dmabuf(struct payload_gpu *g, size_t off, size_t len,
+    size_t n, const uint64_t *seeds, const uint64_t *seqs,
+    const uint64_t *csums, uint32_t *verdicts)
+{
+	uint64_t	*hw = g->h_words, *dw = g->d_words;
+	uint8_t		*dev;
+	size_t		 k;
+
+	if (n == 0)
+		return 0;
+	if ((dev = dmabuf_at(g, off, len, n)) == NULL)
+		return -1;
+	for (k = 0; k < n; k++) {
+		hw[k] = seeds[k];
+		hw[n + k] = seqs[k];
+		hw[2 * n + k] = csums[k];
+	}
+	if (cudaMemcpyAsync(dw, hw, 3 * n * sizeof(*hw),
+	    cudaMemcpyHostToDevice, g->st) != cudaSuccess ||
+	    payload_cuda_verify(dev, len, n, dw, dw + n, dw + 2 * n,
+	    g->d_verd, g->d_scratch, g->st) == -1 ||
+	    cudaMemcpyAsync(g->h_verd, g->d_verd, n * sizeof(uint32_t),
+	    cudaMemcpyDeviceToHost, g->st) != cudaSuccess ||
+	    cudaStreamSynchronize(g->st) != cudaSuccess)
+		return -1;
+	memcpy(verdicts, g->h_verd, n * sizeof(*verdicts));
 	return 0;
 }
