@@ -135,6 +135,10 @@ path_out(struct fabricd *d, struct fd_pathstate *s, uint64_t now,
 	char			 name[256];
 	int			 was_in = !s->out;
 
+	/* a trial that passed and failed within FD_TRIAL_MS failed */
+	if (!s->out && !s->trial && s->trials > 0 && s->ok_ms != 0 &&
+	    now - s->ok_ms < FD_TRIAL_MS)
+		s->trial = 1;
 	if (s->trial) {
 		s->retest_ms = s->retest_ms * 2 > pol->probe_retest_max_ms ?
 		    pol->probe_retest_max_ms : s->retest_ms * 2;

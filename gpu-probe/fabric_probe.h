@@ -29,7 +29,7 @@
 #define FP_SPORT_SPAN		16384
 #define FP_DISC_PAYLOAD		16	/* discovery probes: quoted whole */
 #define FP_GPU_BATCH		1024	/* --payload gpu: probes per batch */
-#define FP_UNSEEN_RETRY_US	1000000	/* re-map while a path is unseen */
+#define FP_UNSEEN_RETRY_US	500000	/* re-map while a path is unseen */
 /* discovery and re-trace probes: the sequence number carries the TTL */
 #define FP_DISC_SEQ(round, ttl)	((uint64_t)(round) << 8 | (ttl))
 #define FP_DISC_TTL(seq)	((unsigned int)((seq) & 0xff))
@@ -68,6 +68,7 @@ struct fp_path {
 	uint64_t		 moves;		/* its port found on another path */
 	int			 port_moved;	/* take the next port discovery
 						   finds for these hops */
+	int			 probation;	/* unseen, found again: testing */
 	uint64_t		 last_bytes, last_us;
 	uint64_t		 tput_bps;
 };

@@ -117,9 +117,9 @@ path_free(struct fp_path *p)
 /*
  * A path found again whose own port was seen crossing another path takes
  * the port discovery just found for its hops.  One that was unseen (out
- * of the FIB, failed) starts afresh, ok, as a newly found path does: the
- * fabric routes over it again (fabricd's trial), and if it is still
- * broken it fails within the bound.
+ * of the FIB, failed) is probed again on probation (probe_retrace.c): the
+ * fabric routes over it again (fabricd's trial); healthy, it is said ok
+ * after recover-after good answers; still broken, failed within the bound.
  */
 static void
 path_refound(struct fp *fp, struct fp_target *t, struct fp_path *p,
@@ -131,7 +131,7 @@ path_refound(struct fp *fp, struct fp_target *t, struct fp_path *p,
 	size_t			 k;
 	int			 ttl = 64;
 
-	if (!p->port_moved && p->state != TMSG_PATH_UNSEEN)
+	if (!p->port_moved && (p->state != TMSG_PATH_UNSEEN || p->probation))
 		return;
 	for (k = 0; k < d->ncands; k++)
 		if (d->fds[k] != -1 && d->cands[k].sport == dp->sport)
@@ -152,19 +152,51 @@ path_refound(struct fp *fp, struct fp_target *t, struct fp_path *p,
 		path_init(&p->st, &fp->conf.path);
 		p->st.c = c;
 		p->st.next_seq = p->st.oldest = seq;
-		p->state = TMSG_PATH_OK;
+		p->probation = 1;
 		p->next_send_us = now;
 		log_info("%s path %u: found again (port %u): probing it",
 		    t->name, p->id, p->dp.sport);
-		out_state(fp, p);
-		out_publish_path(fp, p);
 	}
 }
 
-/* Keeps the paths whose hops were found again, and the failed ones. */
+/*
+ * An unseen path that no complete candidate took: a black hole past the
+ * spine keeps every port that crosses it from reaching the target, so
+ * look for a candidate whose answered hops are the path's (disc_check).
+ */
+static void
+disc_unseen(struct fp *fp, struct fp_target *t, const int *found,
+    uint64_t now)
+{
+	struct fp_disc		*d = &t->disc;
+	struct fp_path		*p;
+	struct disc_path	 dp;
+	size_t			 i, k;
+
+	for (i = 0; i < t->npaths; i++) {
+		p = t->paths[i];
+		if (found[i] || p->probation ||
+		    (p->state != TMSG_PATH_UNSEEN && !p->port_moved))
+			continue;
+		for (k = 0; k < d->ncands; k++) {
+			if (d->fds[k] == -1 ||
+			    disc_check(&d->cands[k], &p->dp) != DISC_SAME)
+				continue;
+			dp = p->dp;
+			dp.sport = d->cands[k].sport;
+			path_refound(fp, t, p, &dp, now);
+			break;
+		}
+	}
+}
+
+/*
+ * Keeps the paths whose hops were found again (found[] marks them, in the
+ * new order), and the failed ones.
+ */
 static void
 disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
-    size_t n, int *kept, uint64_t now)
+    size_t n, int *kept, int *found, uint64_t now)
 {
 	size_t	 i, j, w = 0;
 
@@ -175,6 +207,7 @@ disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
 		if (j < n) {
 			kept[j] = 1;
 			path_refound(fp, t, t->paths[i], &np[j], now);
+			found[w] = 1;
 			t->paths[w++] = t->paths[i];
 			continue;
 		}
@@ -183,6 +216,7 @@ disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
 		 * stays, failed, until it recovers or the next re-map.
 		 */
 		if (t->paths[i]->st.failed) {
+			found[w] = 0;
 			t->paths[w++] = t->paths[i];
 			continue;
 		}
@@ -221,6 +255,7 @@ disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
 {
 	struct disc_path	 np[FP_MAX_PATHS];
 	int			 kept[FP_MAX_PATHS] = { 0 };
+	int			 found[FP_MAX_PATHS] = { 0 };
 	size_t			 n, added, complete = 0, k;
 
 	for (k = 0; k < t->disc.ncands; k++) {
@@ -232,7 +267,8 @@ disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
 		    t->disc.cands[k].bad ? " (unstable)" : "");
 	}
 	n = disc_group(t->disc.cands, t->disc.ncands, np, FP_MAX_PATHS);
-	disc_prune(fp, t, np, n, kept, now);
+	disc_prune(fp, t, np, n, kept, found, now);
+	disc_unseen(fp, t, found, now);
 	added = disc_adopt(fp, t, np, n, kept, now);
 	disc_close(t);
 	t->generation++;
@@ -243,8 +279,8 @@ disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
 	else
 		t->next_disc_us = UINT64_MAX;
 	for (k = 0; k < t->npaths; k++)	/* look for the unseen again */
-		if (t->paths[k]->state == TMSG_PATH_UNSEEN ||
-		    t->paths[k]->port_moved)
+		if ((t->paths[k]->state == TMSG_PATH_UNSEEN &&
+		    !t->paths[k]->probation) || t->paths[k]->port_moved)
 			t->next_disc_us = now + FP_UNSEEN_RETRY_US <
 			    t->next_disc_us ? now + FP_UNSEEN_RETRY_US :
 			    t->next_disc_us;

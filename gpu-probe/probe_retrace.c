@@ -20,8 +20,12 @@
  *                  SAME: ok.  MOVED: the port no longer reaches the path
  *                  (it is out of the FIB): the path stays failed, UNSEEN,
  *                  is not probed, and the target is re-mapped every
- *                  FP_UNSEEN_RETRY_US until discovery finds it again
- *                  (probe_discover.c).  UNSURE: stays failed.
+ *                  FP_UNSEEN_RETRY_US until discovery finds a port that
+ *                  crosses its routers again (probe_discover.c; fabricd's
+ *                  trial puts it back).  UNSURE: stays failed.
+ *   unseen         found again, it is probed on probation, still UNSEEN:
+ *                  said ok after recover-after good answers in a row (and
+ *                  a SAME re-trace), failed by the usual rule.
  *
  * Time: one round when the routers answer at once (the lab: a few ms);
  * at most --disc-rounds x --disc-wait when they do not, which is then
@@ -134,6 +138,22 @@ say(struct fp *fp, struct fp_path *p, uint8_t state)
 }
 
 /*
+ * What p's state machine says, as a state to say: a path found again after
+ * it was unseen (on probation) is said ok only after recover-after good
+ * answers in a row, failed by the usual rule; until then, nothing.
+ */
+static int
+wanted(const struct fp_path *p)
+{
+	if (p->st.failed)
+		return TMSG_PATH_FAILED;
+	if (p->probation &&
+	    p->st.consec_good < p->st.conf->recover_consecutive)
+		return -1;
+	return TMSG_PATH_OK;
+}
+
+/*
  * After every event on p: what its state machine says against what we
  * said, held until a re-trace started since the change has a verdict.
  */
@@ -141,7 +161,7 @@ void
 rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
 {
 	struct fp_target	*t = p->t;
-	int			 said_failed = p->state != TMSG_PATH_OK;
+	int			 want;
 
 	if (p->st.consec_bad == 0)
 		p->bad_since_us = 0;
@@ -151,7 +171,9 @@ rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
 		if (!p->st.failed && !p->rt_active)
 			rt_start(fp, p, now);
 	}
-	if (p->state == TMSG_PATH_UNSEEN || p->st.failed == said_failed) {
+	want = wanted(p);
+	if ((p->state == TMSG_PATH_UNSEEN && !p->probation) || want == -1 ||
+	    want == p->state) {
 		p->change_us = 0;
 		return;
 	}
@@ -160,43 +182,37 @@ rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
 	if (p->rt_active)
 		return;
 	/* a verdict from before the change (or the bad run) does not count */
-	if (p->rt_started_us < (p->st.failed ? p->bad_since_us :
+	if (p->rt_started_us < (want == TMSG_PATH_FAILED ? p->bad_since_us :
 	    p->change_us) || p->rt_started_us == 0) {
 		rt_start(fp, p, now);
 		return;
 	}
 	p->change_us = 0;
-	if (p->st.failed) {			/* ok -> failed */
-		if (p->rt_verdict == DISC_MOVED) {
-			log_info("%s path %u: port %u now crosses another path: "
-			    "re-mapping, not failing it", t->name, p->id,
-			    p->dp.sport);
-			p->moves++;
-			p->port_moved = 1;
+	if (p->rt_verdict == DISC_MOVED) {
+		log_info("%s path %u: its port %u now crosses another path: %s",
+		    t->name, p->id, p->dp.sport, p->state == TMSG_PATH_OK ?
+		    "re-mapping, not failing it" : "unseen until discovery finds "
+		    "it again");
+		p->moves++;
+		p->port_moved = 1;
+		p->probation = 0;
+		if (p->state == TMSG_PATH_OK) {
 			path_revert(&p->st, 0);
 			t->next_disc_us = now;
 			return;
 		}
-		say(fp, p, TMSG_PATH_FAILED);
-		return;
-	}
-	switch (p->rt_verdict) {		/* failed -> ok */
-	case DISC_SAME:
-		say(fp, p, TMSG_PATH_OK);
-		break;
-	case DISC_MOVED:
-		log_info("%s path %u: its port %u now crosses another path: "
-		    "unseen until discovery finds it again", t->name, p->id,
-		    p->dp.sport);
-		p->moves++;
-		p->port_moved = 1;
 		path_revert(&p->st, 1);
-		say(fp, p, TMSG_PATH_UNSEEN);
+		if (p->state != TMSG_PATH_UNSEEN)
+			say(fp, p, TMSG_PATH_UNSEEN);
 		if (t->next_disc_us > now + FP_UNSEEN_RETRY_US)
 			t->next_disc_us = now + FP_UNSEEN_RETRY_US;
-		break;
-	default:
-		path_revert(&p->st, 1);
-		break;
+		return;
 	}
+	if (want == TMSG_PATH_FAILED || p->rt_verdict == DISC_SAME) {
+		p->probation = 0;
+		say(fp, p, (uint8_t)want);
+		return;
+	}
+	/* ok, but not sure it is this path: not yet */
+	path_revert(&p->st, p->probation ? 0 : 1);
 }

@@ -261,9 +261,59 @@ check "$name: ... shown as failed by the probe, weight 0" \
     sh -c "$FABRICCTL show paths 10.1.4.0/24 -j -s ipc://$dir/run/control | jq -e '[.switches[] | select(.switch == \"leaf1\") | .paths[] | select(.neighbor == \"spine1\")][0] | .probe.state == \"failed\" and .frr_weight == 0' >/dev/null"
 check "$name: ... only towards leaf4: leaf1 -> leaf2 keeps spine1" \
     sh -c "[ \$(ip -n $leaf -j route show 10.1.2.0/24 | jq '.[0].nexthops | length') -eq 2 ]"
+# While the fault lasts, spine1 stays out: the probe's port for that path
+# now hashes onto spine2 and is answered, which must not count as the
+# spine1 path healing (it would put the black hole back).
+stays_out() {
+	n=0
+	while [ "$n" -lt 60 ]; do
+		only_spine2 || { echo "# spine1 back after $n x 50 ms"; return 1; }
+		sleep 0.05
+		n=$((n + 1))
+	done
+}
+check "$name: ... and stays out while the fault lasts (3 s)" stays_out
+# fabricd's trial (probe-retest-ms, 5 s after it went out): spine1 back
+# for the probe to test; still broken, so out again, and the next trial
+# twice as late
+probe_path() {
+	$FABRICCTL show paths 10.1.4.0/24 -j -s "ipc://$dir/run/control" |
+	    jq -c '[.switches[] | select(.switch == "leaf1") | .paths[] | select(.neighbor == "spine1")][0].probe'
+}
+n=0
+while only_spine2 && [ "$n" -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+t3=$(now)
+both_spines() {
+	[ "$(ip -n $leaf -j route show $dst | jq '.[0].nexthops | length')" -eq 2 ]
+}
+check "$name: trial: spine1 back in leaf1's FIB within 5 s of the 3 s above" \
+    both_spines
+n=0
+while ! only_spine2 && [ "$n" -lt 100 ]; do sleep 0.02; n=$((n + 1)); done
+t4=$(now)
+echo "# trial of the broken path: in the FIB for $(elapsed "$t3" "$t4") s"
+check "$name: ... still broken: out again within 2 s" only_spine2
+next_trial_later() {
+	probe_path | jq -e '.fabricd == "out" and .trials >= 1 and .trial_in_ms > 5000 and .trial_in_ms <= 10000' >/dev/null ||
+	    { echo "# $(probe_path)"; false; }
+}
+check "$name: ... shown out, after one trial, the next in about 10 s" \
+    next_trial_later
 ip netns exec "clab-$name-spine1" nft delete table inet fdtest
-check "$name: fault removed: spine1 back for $dst" \
-    retry 15 sh -c "[ \$(ip -n $leaf -j route show $dst | jq '.[0].nexthops | length') -eq 2 ]"
+t5=$(now)
+check "$name: fault removed: spine1 back for $dst at the next trial" \
+    retry 15 both_spines
+echo "# healed path back in the FIB after $(elapsed "$t5" "$(now)") s (next trial was due in at most 10 s)"
+stays_in() {
+	n=0
+	while [ "$n" -lt 40 ]; do
+		both_spines || return 1
+		sleep 0.05
+		n=$((n + 1))
+	done
+	probe_path | jq -e '.fabricd == "in" and .state == "ok"' >/dev/null
+}
+check "$name: ... and stays (trial passed: probe ok, fabricd in)" stays_in
 kill "$probe"
 
 # FRR restarts under the agent: leaf1's bgpd is killed and started again;

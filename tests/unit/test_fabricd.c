@@ -443,6 +443,13 @@ test_probe_trials(void **state)
 	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + 4 * base));
 	t += 4 * base;
 	assert_false(spine1_out(x, TMSG_PATH_OK, t + 1));
+	/* a trial that passed and failed a second later failed: 8 x base */
+	assert_true(spine1_out(x, TMSG_PATH_FAILED, t + 1000));
+	t += 1000;
+	assert_true(spine1_out(x, TMSG_PATH_UNSEEN, t + 8 * base - 1));
+	assert_false(spine1_out(x, TMSG_PATH_UNSEEN, t + 8 * base));
+	t += 8 * base;
+	assert_false(spine1_out(x, TMSG_PATH_OK, t + 1));
 	/* ok for probe-retest-max-ms: the next failure starts from base */
 	t += max + 1;
 	assert_false(spine1_out(x, TMSG_PATH_OK, t));
