@@ -60,8 +60,8 @@ check_state(struct fp *fp, struct fp_path *p)
 static void
 send_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 {
-	if (p->state == TMSG_PATH_UNSEEN)	/* its port leads elsewhere */
-		return;
+	if (p->state == TMSG_PATH_UNSEEN && !p->probation)
+		return;		/* its port leads elsewhere */
 	if (fp->conf.payload_gpu) {
 		tx_gpu_queue(fp, p, b, now);
 		return;
