@@ -113,6 +113,15 @@ tx_advance(struct fp_path *p, uint64_t iv, uint64_t now)
 	return iv > 0;
 }
 
+/* Over the path's UDP socket, or its RC queue pair (--backend verbs). */
+static int
+tx_send(struct fp *fp, struct fp_path *p, struct ibuf *b)
+{
+	if (fp->conf.verbs)
+		return vb_send(fp, p, ibuf_data(b), ibuf_size(b));
+	return net_send(p->fd, ibuf_data(b), ibuf_size(b), &p->t->addr, 0);
+}
+
 /* --payload cpu: builds and sends path p's probes due now. */
 void
 tx_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
@@ -127,8 +136,7 @@ tx_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 			fp->send.send_errors++;
 		} else {
 			tx_corrupt(fp, b, seq);
-			if (net_send(p->fd, ibuf_data(b), ibuf_size(b),
-			    &p->t->addr, 0) == -1)
+			if (tx_send(fp, p, b) == -1)
 				fp->send.send_errors++;
 		}
 		if (tx_advance(p, iv, now))
