@@ -79,6 +79,7 @@ struct fp_vpath {
 	size_t			 len;
 	uint64_t		 retry_us, deadline_us, backoff_us;
 	int			 answered;	/* since it came up */
+	int			 tried;		/* a first attempt ended */
 	uint64_t		 connects, qp_errors;
 };
 
@@ -253,6 +254,7 @@ void		 vb_path_io(struct fp *, struct fp_path *, uint64_t);
 void		 vb_tick(struct fp *, uint64_t);
 uint64_t	 vb_next_wake(const struct fp *);
 int		 vb_send(struct fp *, struct fp_path *, const void *, size_t);
+int		 vb_hold(const struct fp_path *);
 void		 vb_path_init(struct fp_path *, uint64_t);
 void		 vb_path_free(struct fp *, struct fp_path *);
 

@@ -128,6 +128,10 @@ tx_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 {
 	uint64_t	 iv = fp->conf.path.interval_us, seq;
 
+	if (vb_hold(p)) {		/* its QP is being set up */
+		p->next_send_us = now;
+		return;
+	}
 	while (p->next_send_us <= now && !fp_send_done(fp, p) &&
 	    fp_inflight(p) < fp->conf.max_inflight) {
 		seq = path_send(&p->st, now, probe_len(fp));

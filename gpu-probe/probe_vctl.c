@@ -165,6 +165,7 @@ vb_path_down(struct fp *fp, struct fp_path *p, uint64_t now)
 	if (p->v.fd != -1)
 		close(p->v.fd);
 	p->v.fd = -1;
+	p->v.tried = 1;
 	if (p->v.qp != NULL && fp->rc != NULL)
 		verbs_qp_free(fp->rc, p->v.qp);
 	p->v.qp = NULL;
@@ -294,6 +295,7 @@ vb_path_reply(struct fp *fp, struct fp_path *p, uint64_t now)
 	close(p->v.fd);
 	p->v.fd = -1;
 	p->v.state = FP_V_UP;
+	p->v.tried = 1;
 	log_debug("path %u (%s port %u): RC QP up, flow label 0x%x, "
 	    "responder QPN 0x%x", p->id, p->t->name, p->dp.sport,
 	    verbs_qp_flow_label(p->v.qp), r.end.qpn);
@@ -323,6 +325,17 @@ vb_path_io(struct fp *fp, struct fp_path *p, uint64_t now)
 	p->v.len += (size_t)n;
 	if (p->v.len == sizeof(p->v.buf))
 		vb_path_reply(fp, p, now);
+}
+
+/*
+ * Whether path p's probes wait: only until its first connection attempt
+ * has ended, so that set-up is not counted as loss; after that a path
+ * that is not UP has its probes registered and counted lost (vb_send).
+ */
+int
+vb_hold(const struct fp_path *p)
+{
+	return p->v.ctx.kind == FP_VCTX_PATH && !p->v.tried;
 }
 
 /* One probe as a SEND on the path's QP; not UP: registered, unsent. */
