@@ -9,8 +9,8 @@
  *              connection) -> WAIT (request sent) -> UP (reply: the QP
  *              to RTR/RTS towards the responder's QP).  A refusal, a
  *              timeout or a QP in error goes back to IDLE, to retry after
- *              a backoff (50 ms doubling to 1 s; reset once the path
- *              answers again).  Probes due while the path is not UP are
+ *              a backoff (at once after a QP that had answered, then
+ *              50 ms doubling to 1 s).  Probes due while the path is not UP are
  *              registered with the path state machine but not sent, so
  *              they count as lost: a path that cannot be reached fails
  *              within the same bound as over UDP.
@@ -171,11 +171,17 @@ vb_path_down(struct fp *fp, struct fp_path *p, uint64_t now)
 	p->v.qp = NULL;
 	p->v.state = FP_V_IDLE;
 	p->v.len = 0;
+	/*
+	 * The first retry after a working QP is at once (one lost packet
+	 * should cost little more than the probes in flight), then 50 ms
+	 * doubling to 1 s while the responder cannot be reached.
+	 */
 	if (p->v.answered)
-		p->v.backoff_us = FP_V_BACKOFF_MIN_US;
+		p->v.backoff_us = 0;
 	p->v.answered = 0;
 	p->v.retry_us = now + p->v.backoff_us;
-	p->v.backoff_us = p->v.backoff_us * 2 > FP_V_BACKOFF_MAX_US ?
+	p->v.backoff_us = p->v.backoff_us == 0 ? FP_V_BACKOFF_MIN_US :
+	    p->v.backoff_us * 2 > FP_V_BACKOFF_MAX_US ?
 	    FP_V_BACKOFF_MAX_US : p->v.backoff_us * 2;
 }
 
