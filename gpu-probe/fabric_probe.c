@@ -23,6 +23,7 @@
 #include "log.h"
 #include "payload.h"
 #include "probe_net.h"
+#include "probe_verbs.h"
 #include "util.h"
 
 #define FP_BURST	256	/* datagrams read per socket per wake-up */
@@ -152,15 +153,48 @@ struct pollset {
 	size_t		 n, cap;
 };
 
+/* cand: a discovery candidate, or what the fd is (--backend verbs). */
+#define PS_PATH		SIZE_MAX	/* a path's UDP socket */
+#define PS_VERBS	(SIZE_MAX - 1)	/* the completion channel */
+#define PS_LISTEN	(SIZE_MAX - 2)	/* the control port */
+#define PS_CONN		(SIZE_MAX - 3)	/* a control connection (fp_vconn) */
+#define PS_PATHCTL	(SIZE_MAX - 4)	/* a path's control connection */
+
 static void
-ps_add(struct pollset *ps, int fd, void *what, size_t cand)
+ps_add_ev(struct pollset *ps, int fd, void *what, size_t cand, short ev)
 {
 	if (fd == -1 || ps->n == ps->cap)
 		return;
-	ps->pfd[ps->n] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ps->pfd[ps->n] = (struct pollfd){ .fd = fd, .events = ev };
 	ps->what[ps->n] = what;
 	ps->cand[ps->n] = cand;
 	ps->n++;
+}
+
+static void
+ps_add(struct pollset *ps, int fd, void *what, size_t cand)
+{
+	ps_add_ev(ps, fd, what, cand, POLLIN);
+}
+
+static void
+ps_fill_verbs(struct fp *fp, struct pollset *ps)
+{
+	struct fp_path	*p;
+	size_t		 i, j;
+
+	if (fp->rc == NULL)
+		return;
+	ps_add(ps, verbs_rc_fd(fp->rc), fp, PS_VERBS);
+	ps_add(ps, fp->ctl_fd, fp, PS_LISTEN);
+	for (i = 0; i < FP_CTL_CONNS; i++)
+		ps_add(ps, fp->vconns[i].fd, &fp->vconns[i], PS_CONN);
+	for (i = 0; i < fp->ntargets; i++)
+		for (j = 0; j < fp->targets[i].npaths; j++) {
+			p = fp->targets[i].paths[j];
+			ps_add_ev(ps, p->v.fd, p, PS_PATHCTL,
+			    p->v.state == FP_V_CONNECTING ? POLLOUT : POLLIN);
+		}
 }
 
 static void
@@ -175,11 +209,12 @@ ps_fill(struct fp *fp, struct pollset *ps)
 	for (i = 0; i < fp->ntargets; i++) {
 		t = &fp->targets[i];
 		for (j = 0; j < t->npaths; j++)
-			ps_add(ps, t->paths[j]->fd, t->paths[j], SIZE_MAX);
+			ps_add(ps, t->paths[j]->fd, t->paths[j], PS_PATH);
 		if (t->disc.active)
 			for (j = 0; j < t->disc.ncands; j++)
 				ps_add(ps, t->disc.fds[j], t, j);
 	}
+	ps_fill_verbs(fp, ps);
 }
 
 static uint64_t
@@ -210,6 +245,7 @@ next_wake(struct fp *fp)
 
 	if (fp->conf.duration_us > 0)
 		w = min_u64(w, fp->start_us + fp->conf.duration_us);
+	w = min_u64(w, vb_next_wake(fp));
 	for (i = 0; i < fp->ntargets; i++) {
 		t = &fp->targets[i];
 		w = min_u64(w, t->disc.active ? t->disc.round_end_us :
@@ -255,6 +291,7 @@ timers(struct fp *fp, struct ibuf *b, uint64_t now)
 	struct fp_target	*t;
 	size_t			 i, j;
 
+	vb_tick(fp, now);
 	if (remap) {
 		remap = 0;
 		log_info("SIGHUP: re-mapping the paths");
@@ -289,8 +326,16 @@ dispatch(struct fp *fp, struct pollset *ps, uint64_t now)
 			continue;
 		if (ps->what[i] == NULL)
 			resp_read(fp);
-		else if (ps->cand[i] == SIZE_MAX)
+		else if (ps->cand[i] == PS_PATH)
 			path_read(fp, ps->what[i], now);
+		else if (ps->cand[i] == PS_VERBS)
+			vb_read(fp, now);
+		else if (ps->cand[i] == PS_LISTEN)
+			vb_accept(fp, now);
+		else if (ps->cand[i] == PS_CONN)
+			vb_conn_read(fp, ps->what[i], now);
+		else if (ps->cand[i] == PS_PATHCTL)
+			vb_path_io(fp, ps->what[i], now);
 		else
 			disc_read(fp, ps->what[i], ps->cand[i]);
 	}
@@ -366,13 +411,21 @@ usage(FILE *fp)
 	    "  --publish ENDPOINT   ZeroMQ PUB: signed TMSG_T_PATH reports\n"
 	    "  --key FILE           HMAC-SHA256 key (as fabric-agent's)\n"
 	    "  --id NAME            reporter id (default: the host name)\n"
-	    "  --backend udp|verbs  (default udp; verbs: says whether an RDMA\n"
-	    "                       device exists, then points to udp)\n"
+	    "  --backend udp|verbs  UDP sockets (default) or RDMA RC queue "
+	    "pairs\n"
+	    "  --device NAME        verbs: RDMA device (default: the first "
+	    "active)\n"
+	    "  --gid-index N        verbs: GID index (default: the RoCEv2 GID "
+	    "of\n"
+	    "                       the source address)\n"
+	    "  --control-port N     verbs: QP set-up over TCP (default 4792)\n"
 	    "  --payload cpu|gpu    fill and verify payloads on the CPU "
 	    "(default)\n"
 	    "                       or in batches on the GPU (CUDA builds)\n"
 	    "  --test-corrupt N     testing: damage every Nth probe's "
 	    "payload\n"
+	    "  --test-paths N       testing: no discovery, N source ports "
+	    "as paths\n"
 	    "  -v                   more logging\n"
 	    "  -h, --help           this text\n",
 	    PROBE_PAYLOAD_MAX, DISC_MAX_TTL);
@@ -463,6 +516,10 @@ static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, 'B' },
 	{ "payload", required_argument, NULL, 'G' },
 	{ "test-corrupt", required_argument, NULL, 'X' },
+	{ "device", required_argument, NULL, 'E' },
+	{ "gid-index", required_argument, NULL, 'g' },
+	{ "control-port", required_argument, NULL, 'K' },
+	{ "test-paths", required_argument, NULL, 'Z' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -485,6 +542,8 @@ conf_default(struct fp_conf *c)
 	c->report_us = 1000000;
 	c->max_inflight = 1024;
 	c->backend = "udp";
+	c->gid_index = -1;
+	c->control_port = CTL_PORT;
 }
 
 /* The numeric options: name, bounds, scale to internal units. */
@@ -512,6 +571,9 @@ num_opt(struct fp_conf *c, int ch, const char *a)
 	case 'D': name = "duration"; break;
 	case 'I': name = "max-inflight"; break;
 	case 'X': name = "test-corrupt"; break;
+	case 'g': name = "gid-index"; break;
+	case 'K': name = "control-port"; break;
+	case 'Z': name = "test-paths"; break;
 	default: return 1;
 	}
 #define NUM(lo, hi, sc, dst) do {					\
@@ -537,6 +599,9 @@ num_opt(struct fp_conf *c, int ch, const char *a)
 	case 'D': NUM(0, 86400 * 365, 1000000, c->duration_us); break;
 	case 'I': NUM(1, PATH_RING / 2, 1, c->max_inflight); break;
 	case 'X': NUM(0, 1e12, 1, c->test_corrupt); break;
+	case 'g': NUM(0, 255, 1, c->gid_index); break;
+	case 'K': NUM(1, 65535, 1, c->control_port); break;
+	case 'Z': NUM(1, FP_MAX_PATHS, 1, c->test_paths); break;
 	}
 #undef NUM
 	return 0;
@@ -559,6 +624,7 @@ str_opt(struct fp *fp, int ch, const char *a)
 	case 'k': c->keyfile = a; return 0;
 	case 'x': c->id = a; return 0;
 	case 'B': c->backend = a; return 0;
+	case 'E': c->device = a; return 0;
 	case 'G':
 		if (strcmp(a, "cpu") != 0 && strcmp(a, "gpu") != 0) {
 			fprintf(stderr, "fabric-probe: --payload '%s': want "
@@ -597,17 +663,23 @@ check_conf(struct fp *fp)
 	size_t		 i;
 
 	if (strcmp(c->backend, "verbs") == 0) {
-		if (verbs_check(err, sizeof(err)) == -1)
+		if (verbs_check(err, sizeof(err)) == -1) {
 			fprintf(stderr, "fabric-probe: --backend verbs: %s\n",
 			    err);
-		else
-			fprintf(stderr, "fabric-probe: --backend verbs: RDMA "
-			    "device %s found; the verbs transport exists "
-			    "(UD queue pairs) but the sender and responder "
-			    "do not drive it yet; use --backend udp\n", err);
+			return -1;
+		}
+		if (c->payload_gpu) {
+			fprintf(stderr, "fabric-probe: --payload gpu: not with "
+			    "--backend verbs yet\n");
+			return -1;
+		}
+		c->verbs = 1;
+	} else if (c->device != NULL || c->gid_index != -1) {
+		fprintf(stderr, "fabric-probe: --%s: only with --backend "
+		    "verbs\n", c->device != NULL ? "device" : "gid-index");
 		return -1;
 	}
-	if (strcmp(c->backend, "udp") != 0) {
+	if (strcmp(c->backend, "udp") != 0 && !c->verbs) {
 		fprintf(stderr, "fabric-probe: --backend '%s': want udp or "
 		    "verbs\n", c->backend);
 		return -1;
@@ -691,6 +763,7 @@ fp_init(struct fp *fp, struct pollset *ps)
 	size_t	 i;
 
 	fp->resp_fd = -1;
+	fp->ctl_fd = -1;
 	if (getrandom(&fp->seed, sizeof(fp->seed), 0) != sizeof(fp->seed)) {
 		log_warn("getrandom");
 		return -1;
@@ -705,7 +778,10 @@ fp_init(struct fp *fp, struct pollset *ps)
 		target_src(&fp->targets[i]);
 		fp->targets[i].next_disc_us = fp->start_us;
 	}
-	ps->cap = 1 + fp->ntargets * (FP_MAX_PATHS + DISC_MAX_CANDIDATES);
+	if (fp->conf.verbs && vb_open(fp) == -1)
+		return -1;
+	ps->cap = 3 + FP_CTL_CONNS + fp->ntargets * (2 * FP_MAX_PATHS +
+	    DISC_MAX_CANDIDATES);
 	if ((ps->pfd = calloc(ps->cap, sizeof(*ps->pfd))) == NULL ||
 	    (ps->what = calloc(ps->cap, sizeof(*ps->what))) == NULL ||
 	    (ps->cand = calloc(ps->cap, sizeof(*ps->cand))) == NULL) {
@@ -725,10 +801,13 @@ fp_free(struct fp *fp, struct pollset *ps)
 		t = &fp->targets[i];
 		disc_close(t);
 		for (j = 0; j < t->npaths; j++) {
-			close(t->paths[j]->fd);
+			vb_path_free(fp, t->paths[j]);
+			if (t->paths[j]->fd != -1)
+				close(t->paths[j]->fd);
 			free(t->paths[j]);
 		}
 	}
+	vb_close(fp);
 	resp_close(fp);
 	payload_gpu_close(fp->gpu);
 	out_close(fp);

@@ -8,6 +8,8 @@
  *   probe_resp.c     the responder
  *   probe_discover.c discovery rounds (Paris traceroute) and re-mapping
  *   probe_out.c      JSON / text output and signed TMSG_T_PATH reports
+ *   probe_vctl.c     --backend verbs: RC QPs per path, the control
+ *                    protocol (probe_ctl.h), the responder's QPs
  */
 #ifndef FABRIC_FABRIC_PROBE_H
 #define FABRIC_FABRIC_PROBE_H
@@ -16,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "probe_ctl.h"
 #include "probe_disc.h"
 #include "probe_net.h"
 #include "probe_path.h"
@@ -33,6 +36,14 @@
 /* discovery and re-trace probes: the sequence number carries the TTL */
 #define FP_DISC_SEQ(round, ttl)	((uint64_t)(round) << 8 | (ttl))
 #define FP_DISC_TTL(seq)	((unsigned int)((seq) & 0xff))
+/* --backend verbs */
+#define FP_VERBS_PEERS		1024	/* responder: RC QPs at most */
+#define FP_VERBS_IDLE_US	10000000ULL /* responder: silent QP reaped */
+#define FP_CTL_CONNS		16	/* responder: control connections */
+#define FP_CTL_TIMEOUT_US	2000000ULL  /* one control exchange */
+#define FP_V_BACKOFF_MIN_US	50000ULL    /* sender: reconnect backoff */
+#define FP_V_BACKOFF_MAX_US	1000000ULL
+#define FP_V_RING		1024	/* SRQ receives, sends in flight */
 
 /* Why the responder or the sender refused a datagram. */
 struct fp_rx_counters {
@@ -48,6 +59,60 @@ struct fp_rx_counters {
 struct fp_target;
 struct fp_rxq;
 struct payload_gpu;
+struct verbs_qp;
+struct verbs_rc;
+
+/* What a verbs completion's QP belongs to. */
+#define FP_VCTX_PATH		1
+#define FP_VCTX_PEER		2
+struct fp_vctx {
+	int			 kind;
+	void			*owner;
+};
+
+/* --backend verbs, the sender's side of one path. */
+#define FP_V_IDLE		0	/* no QP; connect at retry_us */
+#define FP_V_CONNECTING		1	/* control connection under way */
+#define FP_V_WAIT		2	/* request sent, reply awaited */
+#define FP_V_UP			3	/* the QP is in RTS */
+struct fp_vpath {
+	struct fp_vctx		 ctx;
+	struct verbs_qp		*qp;
+	int			 state;
+	int			 fd;		/* control connection */
+	uint8_t			 buf[CTL_REP_LEN];
+	size_t			 len;
+	uint64_t		 retry_us, deadline_us, backoff_us;
+	int			 answered;	/* since it came up */
+	int			 tried;		/* a first attempt ended */
+	uint64_t		 connects, qp_errors;
+};
+
+/* --backend verbs, the responder: one RC QP per sender path. */
+struct fp_vpeer {
+	struct fp_vctx		 ctx;
+	struct verbs_qp		*qp;
+	uint8_t			 gid[16];
+	uint32_t		 fl;
+	uint64_t		 last_us;
+};
+
+struct fp_vconn {
+	int			 fd;		/* -1: free */
+	uint32_t		 addr;
+	uint8_t			 buf[CTL_REQ_LEN + 1];
+	size_t			 len;
+	uint64_t		 deadline_us;
+};
+
+struct fp_vstats {
+	uint64_t		 ctl_accepted, ctl_ok, ctl_busy, ctl_timeouts;
+	uint64_t		 ctl_not_allowed, ctl_errors;
+	uint64_t		 ctl_malformed[CTL_E_MAX];
+	uint64_t		 peers_replaced, peers_reaped;
+	uint64_t		 connects, connect_failures, refused;
+	uint64_t		 qp_errors, unsent;
+};
 
 struct fp_path {
 	struct fp_target	*t;
@@ -69,6 +134,7 @@ struct fp_path {
 	int			 port_moved;	/* take the next port discovery
 						   finds for these hops */
 	int			 probation;	/* unseen, found again: testing */
+	struct fp_vpath		 v;		/* --backend verbs */
 	uint64_t		 last_bytes, last_us;
 	uint64_t		 tput_bps;
 };
@@ -115,6 +181,11 @@ struct fp_conf {
 	const char		*publish, *keyfile, *id;
 	int			 verbose;
 	const char		*backend;
+	int			 verbs;		/* --backend verbs */
+	const char		*device;
+	int			 gid_index;	/* -1: from the address */
+	uint16_t		 control_port;
+	unsigned int		 test_paths;	/* skip discovery: N paths */
 	int			 payload_gpu;	/* --payload gpu */
 	uint64_t		 test_corrupt;	/* flip an octet of every Nth */
 };
@@ -142,6 +213,14 @@ struct fp {
 	struct payload_gpu	*gpu;		/* --payload gpu */
 	struct fp_txq		 txq;
 	struct fp_rxq		*rxq;		/* the responder's batch */
+	/* --backend verbs */
+	struct verbs_rc		*rc;
+	int			 ctl_fd;	/* responder: listening */
+	struct fp_vconn		 vconns[FP_CTL_CONNS];
+	struct fp_vpeer		*vpeers;	/* FP_VERBS_PEERS */
+	size_t			 nvpeers;
+	uint64_t		 next_reap_us;
+	struct fp_vstats	 vst;
 	/* telemetry */
 	void			*zctx, *pub;
 	struct tmsg_key		 key;
@@ -191,6 +270,20 @@ void		 rt_gate(struct fp *, struct fp_path *, uint64_t);
 
 /* probe_verbs.c */
 int		 verbs_check(char *, size_t);
+
+/* probe_vctl.c */
+int		 vb_open(struct fp *);
+void		 vb_close(struct fp *);
+void		 vb_read(struct fp *, uint64_t);
+void		 vb_accept(struct fp *, uint64_t);
+void		 vb_conn_read(struct fp *, struct fp_vconn *, uint64_t);
+void		 vb_path_io(struct fp *, struct fp_path *, uint64_t);
+void		 vb_tick(struct fp *, uint64_t);
+uint64_t	 vb_next_wake(const struct fp *);
+int		 vb_send(struct fp *, struct fp_path *, const void *, size_t);
+int		 vb_hold(const struct fp_path *);
+void		 vb_path_init(struct fp_path *, uint64_t);
+void		 vb_path_free(struct fp *, struct fp_path *);
 
 /* probe_out.c */
 int		 out_open(struct fp *);

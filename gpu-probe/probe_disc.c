@@ -29,15 +29,38 @@ disc_reached(struct disc_cand *c, unsigned int ttl)
 		c->reached = (uint8_t)ttl;
 }
 
-/* Every hop before the destination answered, consistently. */
-int
-disc_complete(const struct disc_cand *c)
+/* The routers before the destination: under SILENT, the highest hop. */
+unsigned int
+disc_nhops(const struct disc_cand *c)
 {
 	unsigned int	 t;
 
-	if (c->bad || c->reached == 0)
+	if (c->reached != 0)
+		return c->reached - 1u;
+	for (t = DISC_MAX_TTL; t > 0; t--)
+		if (c->got[t])
+			return t;
+	return 0;
+}
+
+/* Every hop before the destination answered, consistently (see .h). */
+int
+disc_complete(const struct disc_cand *c)
+{
+	unsigned int	 t, k;
+
+	if (c->bad)
 		return 0;
-	for (t = 1; t < c->reached; t++)
+	if (c->reached == 0) {
+		if (c->rule != DISC_RULE_SILENT)
+			return 0;
+		/* the TTLs above k were sent and died at the target */
+		k = disc_nhops(c);
+		if (k == 0 || k >= c->probed || c->probed > DISC_MAX_TTL)
+			return 0;
+	} else
+		k = c->reached - 1u;
+	for (t = 1; t <= k; t++)
 		if (!c->got[t])
 			return 0;
 	return 1;
@@ -67,8 +90,8 @@ disc_group(const struct disc_cand *c, size_t n, struct disc_path *out,
 		if (!disc_complete(&c[i]))
 			continue;
 		p = (struct disc_path){ .sport = c[i].sport, .ncands = 1,
-		    .nhops = (uint8_t)(c[i].reached - 1) };
-		for (t = 1; t < c[i].reached; t++)
+		    .nhops = (uint8_t)disc_nhops(&c[i]) };
+		for (t = 1; t <= p.nhops; t++)
 			p.hops[t - 1] = c[i].hop[t];
 		for (j = 0; j < np; j++)
 			if (disc_same(&out[j], &p))

@@ -16,10 +16,24 @@
 #define DISC_MAX_TTL		(DISC_MAX_HOPS + 1)
 #define DISC_MAX_CANDIDATES	256
 
+/*
+ * When a candidate is complete.  REACHED (UDP back end): the target
+ * answered TTL r and TTLs 1 .. r - 1 were each answered by one router.
+ * SILENT (verbs back end: the RDMA stack owns UDP 4791 on the target, so
+ * the target never answers): TTLs 1 .. k (k >= 1) were each answered by
+ * one router and every TTL from k + 1 to the highest probed stayed silent
+ * (the target consumed them), k below the highest probed.  The caller
+ * judges a SILENT candidate only after its last round.
+ */
+#define DISC_RULE_REACHED	0
+#define DISC_RULE_SILENT	1
+
 struct disc_cand {
 	uint16_t	 sport;
 	uint8_t		 reached;	/* TTL that reached the destination */
 	uint8_t		 bad;		/* a hop answered twice, differently */
+	uint8_t		 rule;		/* DISC_RULE_* */
+	uint8_t		 probed;	/* SILENT: the highest TTL sent */
 	uint8_t		 got[DISC_MAX_TTL + 1];	/* [ttl]: hop answered */
 	uint32_t	 hop[DISC_MAX_TTL + 1];	/* [ttl]: IPv4, net order */
 };
@@ -53,6 +67,7 @@ const char	*disc_verdict_str(enum disc_verdict);
 void	 disc_hop(struct disc_cand *, unsigned int, uint32_t);
 void	 disc_reached(struct disc_cand *, unsigned int);
 int	 disc_complete(const struct disc_cand *);
+unsigned int disc_nhops(const struct disc_cand *);
 size_t	 disc_group(const struct disc_cand *, size_t, struct disc_path *,
 	    size_t);
 int	 disc_same(const struct disc_path *, const struct disc_path *);

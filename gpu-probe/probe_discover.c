@@ -34,14 +34,17 @@ disc_start(struct fp *fp, struct fp_target *t, uint64_t now)
 {
 	struct fp_disc		*d = &t->disc;
 	struct sockaddr_in	 sin = fp->conf.bind;
-	size_t			 k, n = fp->conf.candidates;
+	size_t			 k, n = fp->conf.test_paths > 0 ?
+				    fp->conf.test_paths : fp->conf.candidates;
 
 	d->active = 1;
 	d->round = 0;
 	d->round_end_us = now;
 	d->ncands = n;
 	for (k = 0; k < n; k++) {
-		d->cands[k] = (struct disc_cand){ .sport = cand_sport(t, k, n) };
+		d->cands[k] = (struct disc_cand){ .sport = cand_sport(t, k, n),
+		    .rule = fp->conf.verbs ? DISC_RULE_SILENT :
+		    DISC_RULE_REACHED, .probed = (uint8_t)fp->conf.max_ttl };
 		sin.sin_port = htons(d->cands[k].sport);
 		d->fds[k] = net_socket(&sin, NET_F_RECVERR | NET_F_NOCSUM);
 		if (d->fds[k] == -1 && errno != EADDRINUSE)
@@ -63,7 +66,10 @@ disc_send_round(struct fp *fp, struct fp_target *t)
 	if ((b = ibuf_open(PROBE_PKT_MAX)) == NULL)
 		return;
 	for (k = 0; k < d->ncands; k++) {
-		if (d->fds[k] == -1 || disc_complete(&d->cands[k]))
+		/* SILENT: the TTLs above the last router are sent every
+		 * round, to see that they stay silent */
+		if (d->fds[k] == -1 || (disc_complete(&d->cands[k]) &&
+		    d->cands[k].rule != DISC_RULE_SILENT))
 			continue;
 		fake.dp.sport = d->cands[k].sport;
 		for (ttl = 1; ttl <= fp->conf.max_ttl; ttl++) {
@@ -88,6 +94,10 @@ path_new(struct fp *fp, struct fp_target *t, const struct disc_path *dp,
 	struct fp_path	*p;
 	int		 ttl = 64;	/* discovery left its last TTL */
 
+	/*
+	 * Under verbs the probes go over an RC QP whose flow label gives it
+	 * this port (the same 5-tuple); the socket stays for re-traces.
+	 */
 	if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1) {
 		log_warn("IP_TTL");
 		return NULL;
@@ -103,12 +113,15 @@ path_new(struct fp *fp, struct fp_target *t, const struct disc_path *dp,
 	path_init(&p->st, &fp->conf.path);
 	p->next_send_us = now;
 	p->last_us = now;
+	if (fp->conf.verbs)
+		vb_path_init(p, now);
 	return p;
 }
 
 static void
-path_free(struct fp_path *p)
+path_free(struct fp *fp, struct fp_path *p)
 {
+	vb_path_free(fp, p);
 	if (p->fd != -1)
 		close(p->fd);
 	free(p);
@@ -146,6 +159,10 @@ path_refound(struct fp *fp, struct fp_target *t, struct fp_path *p,
 	p->dp = *dp;
 	p->port_moved = 0;
 	p->rt_active = 0;
+	if (fp->conf.verbs) {	/* a QP with the new port's flow label */
+		vb_path_free(fp, p);
+		vb_path_init(p, now);
+	}
 	if (p->state == TMSG_PATH_UNSEEN) {
 		c = p->st.c;
 		seq = p->st.next_seq;
@@ -221,7 +238,7 @@ disc_prune(struct fp *fp, struct fp_target *t, const struct disc_path *np,
 			continue;
 		}
 		out_path_gone(fp, t->paths[i]);
-		path_free(t->paths[i]);
+		path_free(fp, t->paths[i]);
 	}
 	t->npaths = w;
 }
@@ -266,7 +283,13 @@ disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
 		    t->disc.cands[k].hop[2], t->disc.cands[k].hop[3],
 		    t->disc.cands[k].bad ? " (unstable)" : "");
 	}
-	n = disc_group(t->disc.cands, t->disc.ncands, np, FP_MAX_PATHS);
+	if (fp->conf.test_paths > 0) {	/* testing: each port a path */
+		for (n = 0; n < t->disc.ncands && n < FP_MAX_PATHS; n++)
+			np[n] = (struct disc_path){ .ncands = 1,
+			    .sport = t->disc.cands[n].sport };
+	} else
+		n = disc_group(t->disc.cands, t->disc.ncands, np,
+		    FP_MAX_PATHS);
 	disc_prune(fp, t, np, n, kept, found, now);
 	disc_unseen(fp, t, found, now);
 	added = disc_adopt(fp, t, np, n, kept, now);
@@ -299,7 +322,11 @@ disc_tick(struct fp *fp, struct fp_target *t, uint64_t now)
 	for (k = 0; k < d->ncands; k++)
 		if (d->fds[k] != -1 && !disc_complete(&d->cands[k]))
 			open++;
-	if (open == 0 || d->round >= fp->conf.disc_rounds) {
+	/* SILENT: silence is only known after the last round */
+	if (fp->conf.verbs && fp->conf.test_paths == 0 && d->round > 0)
+		open++;
+	if (open == 0 || d->round >= fp->conf.disc_rounds ||
+	    fp->conf.test_paths > 0) {
 		disc_finish(fp, t, now);
 		return;
 	}

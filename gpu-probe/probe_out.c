@@ -18,6 +18,7 @@
 #include "fabric_probe.h"
 #include "log.h"
 #include "probe_net.h"
+#include "probe_verbs.h"
 #include "util.h"
 
 #define OUT_SNDHWM	256
@@ -167,6 +168,52 @@ path_json(const struct fp_path *p)
 	add_u64(o, "spoofed", c->spoofed);
 	add_u64(o, "throughput_bps", p->tput_bps);
 	add_u64(o, "state_changes", c->state_changes);
+	if (p->v.ctx.kind == FP_VCTX_PATH) {	/* --backend verbs */
+		add_u64(o, "flow_label", ctl_sport_to_fl(p->dp.sport));
+		add_str(o, "qp", p->v.state == FP_V_UP ? "up" : "down");
+		add_u64(o, "qp_connects", p->v.connects);
+		add_u64(o, "qp_errors", p->v.qp_errors);
+	}
+	return o;
+}
+
+/* --backend verbs: the transport's and the control protocol's counters. */
+static json_object *
+verbs_json(const struct fp *fp)
+{
+	const struct verbs_rc_stats	*st = verbs_rc_stats(fp->rc);
+	const struct fp_vstats		*v = &fp->vst;
+	json_object			*o = json_object_new_object(), *m;
+	uint64_t			 malformed = 0;
+	int				 e;
+
+	add_str(o, "device", verbs_rc_device(fp->rc));
+	add_u64(o, "gid_index", (uint64_t)verbs_rc_gid_index(fp->rc));
+	add_u64(o, "qps", verbs_rc_nqps(fp->rc));
+	add_u64(o, "sent", st->sent);
+	add_u64(o, "received", st->received);
+	add_u64(o, "send_full", st->send_full);
+	add_u64(o, "qp_errors", st->qp_errors);
+	add_u64(o, "unknown_qp", st->unknown_qp);
+	add_u64(o, "unsent", v->unsent);
+	add_u64(o, "connects", v->connects);
+	add_u64(o, "connect_failures", v->connect_failures);
+	add_u64(o, "refused", v->refused);
+	add_u64(o, "ctl_accepted", v->ctl_accepted);
+	add_u64(o, "ctl_ok", v->ctl_ok);
+	add_u64(o, "ctl_busy", v->ctl_busy);
+	add_u64(o, "ctl_timeouts", v->ctl_timeouts);
+	add_u64(o, "ctl_not_allowed", v->ctl_not_allowed);
+	add_u64(o, "ctl_errors", v->ctl_errors);
+	m = json_object_new_object();
+	for (e = CTL_OK + 1; e < CTL_E_MAX; e++) {
+		add_u64(m, ctl_strerror(e), v->ctl_malformed[e]);
+		malformed += v->ctl_malformed[e];
+	}
+	add_u64(o, "ctl_malformed", malformed);
+	json_object_object_add(o, "ctl_malformed_by_reason", m);
+	add_u64(o, "peers_replaced", v->peers_replaced);
+	add_u64(o, "peers_reaped", v->peers_reaped);
 	return o;
 }
 
@@ -309,6 +356,15 @@ report_text(struct fp *fp, int final)
 		    "%llu spoofed\n", (unsigned long long)fp->resp.replies,
 		    (unsigned long long)fp->resp.parse.count[PROBE_E_INTEGRITY],
 		    (unsigned long long)fp->resp.spoofed);
+	if (fp->rc != NULL)
+		fprintf(fp->out, "  verbs: %s, %zu QPs, %llu QP errors, %llu "
+		    "connects (%llu failed, %llu refused), %llu probes unsent\n",
+		    verbs_rc_device(fp->rc), verbs_rc_nqps(fp->rc),
+		    (unsigned long long)verbs_rc_stats(fp->rc)->qp_errors,
+		    (unsigned long long)fp->vst.connects,
+		    (unsigned long long)fp->vst.connect_failures,
+		    (unsigned long long)fp->vst.refused,
+		    (unsigned long long)fp->vst.unsent);
 }
 
 static void
@@ -327,6 +383,8 @@ report_json(struct fp *fp, int final)
 		json_object_object_add(o, "responder", rx_json(&fp->resp, 1));
 	if (fp->ntargets > 0)
 		json_object_object_add(o, "sender", rx_json(&fp->send, 0));
+	if (fp->rc != NULL)
+		json_object_object_add(o, "verbs", verbs_json(fp));
 	if (fp->pub != NULL) {
 		tel = json_object_new_object();
 		add_u64(tel, "published", fp->published);

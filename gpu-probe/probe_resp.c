@@ -42,6 +42,9 @@ resp_open(struct fp *fp)
 	struct sockaddr_in	 sin = fp->conf.bind;
 	char			 a[INET_ADDRSTRLEN];
 
+	/* --backend verbs: the RDMA stack owns the port (probe_vctl.c) */
+	if (fp->conf.verbs)
+		return 0;
 	sin.sin_port = htons(fp->conf.port);
 	if ((fp->resp_fd = net_socket(&sin, NET_F_NOCSUM)) == -1) {
 		log_warn("responder: bind %s port %u",

@@ -113,12 +113,25 @@ tx_advance(struct fp_path *p, uint64_t iv, uint64_t now)
 	return iv > 0;
 }
 
+/* Over the path's UDP socket, or its RC queue pair (--backend verbs). */
+static int
+tx_send(struct fp *fp, struct fp_path *p, struct ibuf *b)
+{
+	if (fp->conf.verbs)
+		return vb_send(fp, p, ibuf_data(b), ibuf_size(b));
+	return net_send(p->fd, ibuf_data(b), ibuf_size(b), &p->t->addr, 0);
+}
+
 /* --payload cpu: builds and sends path p's probes due now. */
 void
 tx_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 {
 	uint64_t	 iv = fp->conf.path.interval_us, seq;
 
+	if (vb_hold(p)) {		/* its QP is being set up */
+		p->next_send_us = now;
+		return;
+	}
 	while (p->next_send_us <= now && !fp_send_done(fp, p) &&
 	    fp_inflight(p) < fp->conf.max_inflight) {
 		seq = path_send(&p->st, now, probe_len(fp));
@@ -127,8 +140,7 @@ tx_due(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 			fp->send.send_errors++;
 		} else {
 			tx_corrupt(fp, b, seq);
-			if (net_send(p->fd, ibuf_data(b), ibuf_size(b),
-			    &p->t->addr, 0) == -1)
+			if (tx_send(fp, p, b) == -1)
 				fp->send.send_errors++;
 		}
 		if (tx_advance(p, iv, now))

@@ -62,4 +62,92 @@ int		 verbs_poll(struct verbs_ep *, struct probe_pkt *, size_t,
 		    char *, size_t);
 const struct verbs_stats *verbs_stats(const struct verbs_ep *);
 
+/*
+ * The RC transport (probe_rc.c), what --backend verbs drives: one endpoint
+ * (device, port, GID, PD, one MR, a shared receive queue, one send CQ and
+ * one receive CQ on a completion channel whose fd goes into poll()), and
+ * one RC queue pair per path (sender) or per peer path (responder), its
+ * GRH flow label chosen by the caller (probe_ctl.h: the label steers the
+ * QP's UDP source port, hence its ECMP path).
+ *
+ *   verbs_rc_open    device (conf->device, or the first with an active
+ *                    port), the GID (conf->gid_index, or the RoCEv2 GID
+ *                    ::ffff:conf->addr, or the first RoCEv2 IPv4 one)
+ *   verbs_qp_new     a QP in INIT, a random first PSN; ctx is the caller's
+ *   verbs_qp_connect INIT -> RTR (peer's GID, QPN, PSN, flow label) -> RTS
+ *                    (conf's ACK timeout, retry_cnt, rnr_retry)
+ *   verbs_rc_send    one probe, as bytes, as a SEND on the QP
+ *   verbs_rc_poll    completion events, then both CQs: a receive becomes
+ *                    VERBS_EV_RECV (parsed by probe_parse(), payload valid
+ *                    until the next poll); a failed send or receive
+ *                    (RETRY_EXC_ERR and the like) puts the QP in error:
+ *                    VERBS_EV_QP_ERROR, once per QP; flushed work after it
+ *                    is not reported.  Returns the events, or -1.
+ */
+#define VERBS_QP_SENDS		128	/* sends in flight per RC QP */
+
+struct verbs_rc_conf {
+	const char	*device;	/* NULL: the first with an active port */
+	uint8_t		 port;		/* 1 */
+	int		 gid_index;	/* -1: pick by addr */
+	uint32_t	 addr;		/* IPv4, network order; 0: any */
+	unsigned int	 ring;		/* SRQ receives, sends in flight */
+	unsigned int	 max_qps;
+	uint64_t	 timeout_us;	/* wanted RC ACK timeout */
+	uint8_t		 retry_cnt, rnr_retry;
+};
+
+struct verbs_peer {
+	uint8_t		 gid[16];
+	uint32_t	 qpn, psn, flow_label;
+};
+
+#define VERBS_EV_RECV		1
+#define VERBS_EV_QP_ERROR	2
+
+struct verbs_ev {
+	int		 type;
+	struct verbs_qp	*qp;
+	void		*ctx;		/* the QP's, from verbs_qp_new() */
+	enum probe_err	 err;		/* RECV: parse result */
+	struct probe_pkt pkt;		/* RECV, unless malformed */
+	size_t		 len;		/* RECV: octets */
+	int		 status;	/* QP_ERROR: enum ibv_wc_status */
+	const char	*why;		/* QP_ERROR: ibv_wc_status_str() */
+};
+
+struct verbs_rc_stats {
+	uint64_t	 sent, received, send_full, qp_errors;
+	uint64_t	 qps_created, qps_destroyed;
+	uint64_t	 unknown_qp;	/* a receive on a QP no longer ours */
+};
+
+struct verbs_rc;
+struct verbs_qp;
+
+/* probe_rc.c */
+void		 verbs_rc_conf_default(struct verbs_rc_conf *);
+uint8_t		 verbs_ack_timeout(uint64_t);
+struct verbs_rc	*verbs_rc_open(const struct verbs_rc_conf *, char *, size_t);
+void		 verbs_rc_close(struct verbs_rc *);
+int		 verbs_rc_fd(const struct verbs_rc *);
+const char	*verbs_rc_device(const struct verbs_rc *);
+int		 verbs_rc_gid_index(const struct verbs_rc *);
+void		 verbs_rc_gid(const struct verbs_rc *, uint8_t [16]);
+uint32_t	 verbs_rc_mtu(const struct verbs_rc *);
+size_t		 verbs_rc_nqps(const struct verbs_rc *);
+struct verbs_qp	*verbs_qp_new(struct verbs_rc *, void *, char *, size_t);
+void		 verbs_qp_local(const struct verbs_rc *, const struct verbs_qp *,
+		    struct verbs_peer *);
+int		 verbs_qp_connect(struct verbs_rc *, struct verbs_qp *,
+		    const struct verbs_peer *, char *, size_t);
+uint32_t	 verbs_qp_flow_label(const struct verbs_qp *);
+int		 verbs_qp_failed(const struct verbs_qp *);
+void		 verbs_qp_free(struct verbs_rc *, struct verbs_qp *);
+int		 verbs_rc_send(struct verbs_rc *, struct verbs_qp *,
+		    const void *, size_t, char *, size_t);
+int		 verbs_rc_poll(struct verbs_rc *, struct verbs_ev *, size_t,
+		    char *, size_t);
+const struct verbs_rc_stats *verbs_rc_stats(const struct verbs_rc *);
+
 #endif /* FABRIC_PROBE_VERBS_H */

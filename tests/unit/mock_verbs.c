@@ -10,18 +10,29 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mock_verbs.h"
 
-#define MOCK_QPS	16
+#define MOCK_QPS	64
+#define MOCK_EVENTS	64
 #define MOCK_QPN_BASE	0x100
 
 struct mock_verbs mock_verbs;
+
+struct mock_channel {
+	struct ibv_comp_channel	 ch;
+	int			 wfd;		/* ch.fd is the read end */
+	struct ibv_cq		*ev[MOCK_EVENTS];
+	unsigned int		 head, n;
+};
 
 struct mock_cq {
 	struct ibv_cq		 cq;
 	struct ibv_wc		*e;
 	int			 cap, head, n, overrun;
+	struct mock_channel	*ch;
+	int			 armed;
 };
 
 struct mock_recv {
@@ -29,11 +40,23 @@ struct mock_recv {
 	uint32_t		 len;
 };
 
+struct mock_rq {
+	struct mock_recv	*e;
+	unsigned int		 cap, head, n;
+};
+
+struct mock_srq {
+	struct ibv_srq		 srq;
+	struct mock_rq		 rq;
+};
+
 struct mock_qp {
 	struct ibv_qp		 qp;
 	uint32_t		 qkey;
 	struct mock_recv	*rq;
 	unsigned int		 rq_cap, rq_head, rq_n;
+	struct mock_srq		*srq;		/* RC: receives come from it */
+	struct ibv_qp_attr	 attr;		/* RC: as last modified */
 };
 
 struct mock_ah {
@@ -64,6 +87,25 @@ mock_cq_push(struct mock_cq *c, const struct ibv_wc *wc)
 	}
 	c->e[(c->head + c->n) % c->cap] = *wc;
 	c->n++;
+	if (c->armed && c->ch != NULL && c->ch->n < MOCK_EVENTS) {
+		c->armed = 0;	/* one event per arming, as a device does */
+		c->ch->ev[(c->ch->head + c->ch->n++) % MOCK_EVENTS] = &c->cq;
+		mock_verbs.events++;
+		if (write(c->ch->wfd, "e", 1) != 1)
+			abort();
+	}
+}
+
+static int
+mock_req_notify_cq(struct ibv_cq *cq, int solicited_only)
+{
+	struct mock_cq	*c = (struct mock_cq *)cq;
+
+	(void)solicited_only;
+	if (c->ch == NULL)
+		return EINVAL;
+	c->armed = 1;
+	return 0;
 }
 
 static int
@@ -148,6 +190,78 @@ mock_deliver(struct mock_qp *src, struct mock_qp *dst, const struct ibv_sge *s)
 	mock_cq_push((struct mock_cq *)dst->qp.recv_cq, &wc);
 }
 
+/* RC: into the peer's SRQ, no GRH; the sender's CQ gets the outcome. */
+static enum ibv_wc_status
+mock_rc_deliver(struct mock_qp *src, const struct ibv_sge *s)
+{
+	struct ibv_wc		 wc = { .opcode = IBV_WC_RECV,
+				    .src_qp = src->qp.qp_num,
+				    .byte_len = s->length };
+	struct mock_qp		*dst = mock_qp_by_num(src->attr.dest_qp_num);
+	struct mock_rq		*rq;
+	struct mock_recv	 r;
+	uint8_t			*to;
+
+	/* nobody acknowledges: after retry_cnt retries, the QP fails */
+	if (mock_verbs.blackhole || mock_verbs.fail_qpn == src->qp.qp_num ||
+	    dst == NULL || dst->qp.state < IBV_QPS_RTR ||
+	    dst->qp.state == IBV_QPS_ERR || dst->srq == NULL ||
+	    dst->attr.dest_qp_num != src->qp.qp_num) {
+		mock_verbs.fail_qpn = 0;
+		return IBV_WC_RETRY_EXC_ERR;
+	}
+	rq = &dst->srq->rq;
+	if (rq->n == 0) {
+		mock_verbs.rnr++;
+		return IBV_WC_RNR_RETRY_EXC_ERR;
+	}
+	r = rq->e[rq->head];
+	rq->head = (rq->head + 1) % rq->cap;
+	rq->n--;
+	wc.wr_id = r.wr_id;
+	wc.qp_num = dst->qp.qp_num;
+	to = (uint8_t *)(uintptr_t)r.addr;
+	if (s->length > r.len)
+		wc.status = IBV_WC_LOC_LEN_ERR;
+	else {
+		memcpy(to, (void *)(uintptr_t)s->addr, s->length);
+		if (mock_verbs.corrupt_at >= 0 &&
+		    (uint32_t)mock_verbs.corrupt_at < s->length)
+			to[mock_verbs.corrupt_at] ^= 0x5a;
+	}
+	mock_verbs.corrupt_at = -1;
+	mock_verbs.rc_delivered++;
+	mock_cq_push((struct mock_cq *)dst->qp.recv_cq, &wc);
+	return IBV_WC_SUCCESS;
+}
+
+static int
+mock_rc_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
+    struct ibv_send_wr **bad)
+{
+	struct mock_qp	*q = (struct mock_qp *)qp;
+	struct ibv_wc	 wc = { .opcode = IBV_WC_SEND, .qp_num = qp->qp_num };
+
+	for (; wr != NULL; wr = wr->next) {
+		if ((qp->state != IBV_QPS_RTS && qp->state != IBV_QPS_ERR) ||
+		    wr->opcode != IBV_WR_SEND || wr->num_sge != 1) {
+			*bad = wr;
+			return EINVAL;
+		}
+		wc.wr_id = wr->wr_id;
+		if (qp->state == IBV_QPS_ERR)
+			wc.status = IBV_WC_WR_FLUSH_ERR;
+		else if ((wc.status = mock_rc_deliver(q, &wr->sg_list[0])) !=
+		    IBV_WC_SUCCESS)
+			qp->state = IBV_QPS_ERR;
+		/* errors complete whether signaled or not */
+		if ((wr->send_flags & IBV_SEND_SIGNALED) ||
+		    wc.status != IBV_WC_SUCCESS)
+			mock_cq_push((struct mock_cq *)qp->send_cq, &wc);
+	}
+	return 0;
+}
+
 static int
 mock_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
     struct ibv_send_wr **bad)
@@ -155,6 +269,8 @@ mock_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 	struct mock_qp	*q = (struct mock_qp *)qp, *dst;
 	struct ibv_wc	 wc = { .opcode = IBV_WC_SEND, .qp_num = qp->qp_num };
 
+	if (qp->qp_type == IBV_QPT_RC)
+		return mock_rc_post_send(qp, wr, bad);
 	for (; wr != NULL; wr = wr->next) {
 		if (qp->state != IBV_QPS_RTS || wr->opcode != IBV_WR_SEND ||
 		    wr->num_sge != 1 || wr->wr.ud.ah == NULL) {
@@ -172,6 +288,171 @@ mock_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 		if (wr->send_flags & IBV_SEND_SIGNALED)
 			mock_cq_push((struct mock_cq *)qp->send_cq, &wc);
 	}
+	return 0;
+}
+
+static int
+mock_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
+    struct ibv_recv_wr **bad)
+{
+	struct mock_rq	*rq = &((struct mock_srq *)srq)->rq;
+
+	for (; wr != NULL; wr = wr->next) {
+		if (rq->n == rq->cap || wr->num_sge != 1) {
+			*bad = wr;
+			return EINVAL;
+		}
+		rq->e[(rq->head + rq->n) % rq->cap] = (struct mock_recv){
+		    wr->wr_id, wr->sg_list[0].addr, wr->sg_list[0].length };
+		rq->n++;
+	}
+	return 0;
+}
+
+struct ibv_srq *
+ibv_create_srq(struct ibv_pd *pd, struct ibv_srq_init_attr *a)
+{
+	struct mock_srq	*m;
+
+	if (a->attr.max_wr == 0 || a->attr.max_sge != 1 ||
+	    (m = calloc(1, sizeof(*m))) == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((m->rq.e = calloc(a->attr.max_wr, sizeof(*m->rq.e))) == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->rq.cap = a->attr.max_wr;
+	m->srq.context = pd->context;
+	m->srq.pd = pd;
+	mock_verbs.open_objects++;
+	return &m->srq;
+}
+
+int
+ibv_destroy_srq(struct ibv_srq *srq)
+{
+	struct mock_srq	*m = (struct mock_srq *)srq;
+
+	free(m->rq.e);
+	free(m);
+	mock_verbs.open_objects--;
+	return 0;
+}
+
+struct ibv_comp_channel *
+ibv_create_comp_channel(struct ibv_context *c)
+{
+	struct mock_channel	*m;
+	int			 fds[2];
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if (pipe(fds) == -1) {
+		free(m);
+		return NULL;
+	}
+	m->ch = (struct ibv_comp_channel){ .context = c, .fd = fds[0] };
+	m->wfd = fds[1];
+	mock_verbs.open_objects++;
+	return &m->ch;
+}
+
+int
+ibv_destroy_comp_channel(struct ibv_comp_channel *ch)
+{
+	struct mock_channel	*m = (struct mock_channel *)ch;
+
+	close(m->ch.fd);
+	close(m->wfd);
+	free(m);
+	mock_verbs.open_objects--;
+	return 0;
+}
+
+/* As the real one: reads one event from the fd (EAGAIN if non-blocking). */
+int
+ibv_get_cq_event(struct ibv_comp_channel *ch, struct ibv_cq **cq, void **ctx)
+{
+	struct mock_channel	*m = (struct mock_channel *)ch;
+	char			 b;
+
+	if (read(ch->fd, &b, 1) != 1 || m->n == 0)
+		return -1;
+	*cq = m->ev[m->head];
+	m->head = (m->head + 1) % MOCK_EVENTS;
+	m->n--;
+	*ctx = (*cq)->cq_context;
+	return 0;
+}
+
+void
+ibv_ack_cq_events(struct ibv_cq *cq, unsigned int n)
+{
+	(void)cq;
+	mock_verbs.events_acked += n;
+}
+
+/*
+ * GID table: 0 the IPv4-mapped GID as RoCE v1 (the UD tests use index
+ * 0), 1 a link-local one as RoCE v2, 2 the first as RoCE v2, 3 another
+ * address's RoCE v2 GID, as rxe and mlx5 list them.
+ */
+static const union ibv_gid mock_gids[4] = {
+	{ .raw = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1 } },
+	{ .raw = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+	{ .raw = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1 } },
+	{ .raw = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 51, 100,
+	    7 } },
+};
+
+int
+_ibv_query_gid_ex(struct ibv_context *c, uint32_t port, uint32_t index,
+    struct ibv_gid_entry *e, uint32_t flags, size_t size)
+{
+	(void)c;
+	if (port != 1 || index >= 4 || flags != 0 || size < sizeof(*e))
+		return EINVAL;
+	*e = (struct ibv_gid_entry){ .gid = mock_gids[index],
+	    .gid_index = index, .port_num = port,
+	    .gid_type = index == 0 ? IBV_GID_TYPE_ROCE_V1 :
+	    IBV_GID_TYPE_ROCE_V2 };
+	return 0;
+}
+
+int
+mock_qp_state(uint32_t qpn)
+{
+	struct mock_qp	*q = mock_qp_by_num(qpn);
+
+	return q == NULL ? -1 : (int)q->qp.state;
+}
+
+uint32_t
+mock_qp_flow_label(uint32_t qpn)
+{
+	struct mock_qp	*q = mock_qp_by_num(qpn);
+
+	return q == NULL ? 0 : q->attr.ah_attr.grh.flow_label;
+}
+
+uint32_t
+mock_qp_dest(uint32_t qpn)
+{
+	struct mock_qp	*q = mock_qp_by_num(qpn);
+
+	return q == NULL ? 0 : q->attr.dest_qp_num;
+}
+
+int
+mock_qp_attr(uint32_t qpn, struct ibv_qp_attr *a)
+{
+	struct mock_qp	*q = mock_qp_by_num(qpn);
+
+	if (q == NULL)
+		return -1;
+	*a = q->attr;
 	return 0;
 }
 
@@ -213,6 +494,8 @@ ibv_open_device(struct ibv_device *d)
 	c->ops.poll_cq = mock_poll_cq;
 	c->ops.post_send = mock_post_send;
 	c->ops.post_recv = mock_post_recv;
+	c->ops.post_srq_recv = mock_post_srq_recv;
+	c->ops.req_notify_cq = mock_req_notify_cq;
 	mock_verbs.open_objects++;
 	return c;
 }
@@ -237,7 +520,7 @@ int
 		return EINVAL;
 	a->state = mock_verbs.port_state;
 	a->active_mtu = IBV_MTU_4096;
-	a->gid_tbl_len = 1;
+	a->gid_tbl_len = 4;
 	return 0;
 }
 
@@ -246,9 +529,9 @@ ibv_query_gid(struct ibv_context *c, uint8_t port, int index,
     union ibv_gid *gid)
 {
 	(void)c;
-	if (port != 1 || index != 0)
+	if (port != 1 || index < 0 || index >= 4)
 		return EINVAL;
-	*gid = mock_gid;
+	*gid = mock_gids[index];
 	return 0;
 }
 
@@ -325,7 +608,7 @@ ibv_create_cq(struct ibv_context *c, int cqe, void *ctx,
 {
 	struct mock_cq	*m;
 
-	(void)ctx; (void)ch; (void)vec;
+	(void)vec;
 	if (cqe < 1 || (m = calloc(1, sizeof(*m))) == NULL) {
 		errno = EINVAL;
 		return NULL;
@@ -335,6 +618,9 @@ ibv_create_cq(struct ibv_context *c, int cqe, void *ctx,
 		return NULL;
 	}
 	m->cq.context = c;
+	m->cq.cq_context = ctx;
+	m->cq.channel = ch;
+	m->ch = (struct mock_channel *)ch;
 	m->cq.cqe = m->cap = cqe;
 	mock_verbs.open_objects++;
 	return &m->cq;
@@ -359,12 +645,17 @@ ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *ia)
 
 	for (i = 0; i < MOCK_QPS && mock_qps[i] != NULL; i++)
 		;
-	if (i == MOCK_QPS || ia->qp_type != IBV_QPT_UD ||
-	    ia->cap.max_recv_wr == 0 || (q = calloc(1, sizeof(*q))) == NULL) {
+	if (i == MOCK_QPS || (ia->qp_type != IBV_QPT_UD &&
+	    ia->qp_type != IBV_QPT_RC) ||
+	    (ia->qp_type == IBV_QPT_UD && ia->cap.max_recv_wr == 0) ||
+	    (ia->qp_type == IBV_QPT_RC && ia->srq == NULL) ||
+	    (q = calloc(1, sizeof(*q))) == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((q->rq = calloc(ia->cap.max_recv_wr, sizeof(*q->rq))) == NULL) {
+	q->srq = (struct mock_srq *)ia->srq;
+	if (ia->cap.max_recv_wr > 0 &&
+	    (q->rq = calloc(ia->cap.max_recv_wr, sizeof(*q->rq))) == NULL) {
 		free(q);
 		return NULL;
 	}
@@ -372,7 +663,7 @@ ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *ia)
 	q->qp = (struct ibv_qp){ .context = pd->context, .pd = pd,
 	    .send_cq = ia->send_cq, .recv_cq = ia->recv_cq,
 	    .qp_num = MOCK_QPN_BASE + (uint32_t)i, .state = IBV_QPS_RESET,
-	    .qp_type = IBV_QPT_UD };
+	    .qp_type = ia->qp_type, .srq = ia->srq };
 	mock_qps[i] = q;
 	mock_verbs.open_objects++;
 	return &q->qp;
@@ -404,14 +695,60 @@ mock_ud_mask(enum ibv_qp_state from, enum ibv_qp_state to)
 	return -1;
 }
 
+/* The same for RC (ibv_modify_qp(3), "RC QP state transitions"). */
+static int
+mock_rc_mask(enum ibv_qp_state from, enum ibv_qp_state to)
+{
+	if (to == IBV_QPS_RESET || to == IBV_QPS_ERR)
+		return IBV_QP_STATE;
+	if (from == IBV_QPS_RESET && to == IBV_QPS_INIT)
+		return IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+		    IBV_QP_ACCESS_FLAGS;
+	if (from == IBV_QPS_INIT && to == IBV_QPS_RTR)
+		return IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+		    IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+		    IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER;
+	if (from == IBV_QPS_RTR && to == IBV_QPS_RTS)
+		return IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+		    IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC;
+	return -1;
+}
+
+/* Keeps what an RC QP was given, as ibv_query_qp() would return it. */
+static void
+mock_rc_keep(struct mock_qp *q, const struct ibv_qp_attr *a, int mask)
+{
+	if (mask & IBV_QP_AV)
+		q->attr.ah_attr = a->ah_attr;
+	if (mask & IBV_QP_DEST_QPN)
+		q->attr.dest_qp_num = a->dest_qp_num;
+	if (mask & IBV_QP_RQ_PSN)
+		q->attr.rq_psn = a->rq_psn;
+	if (mask & IBV_QP_SQ_PSN)
+		q->attr.sq_psn = a->sq_psn;
+	if (mask & IBV_QP_TIMEOUT)
+		q->attr.timeout = a->timeout;
+	if (mask & IBV_QP_RETRY_CNT)
+		q->attr.retry_cnt = a->retry_cnt;
+	if (mask & IBV_QP_RNR_RETRY)
+		q->attr.rnr_retry = a->rnr_retry;
+	if (mask & IBV_QP_PATH_MTU)
+		q->attr.path_mtu = a->path_mtu;
+}
+
 int
 ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 {
 	struct mock_qp	*q = (struct mock_qp *)qp;
-	int		 want = mock_ud_mask(qp->state, a->qp_state), rc = 0;
+	int		 want, rc = 0;
 
+	want = qp->qp_type == IBV_QPT_RC ? mock_rc_mask(qp->state,
+	    a->qp_state) : mock_ud_mask(qp->state, a->qp_state);
 	if (want == -1 || (mask & want) != want || (mask & IBV_QP_STATE) == 0)
 		rc = EINVAL;
+	else if ((mask & IBV_QP_AV) && (!a->ah_attr.is_global ||
+	    a->ah_attr.grh.flow_label > 0xfffff))
+		rc = EINVAL;	/* RoCE needs the GRH; labels are 20 bits */
 	else if ((mask & IBV_QP_PORT) && a->port_num != 1)
 		rc = EINVAL;
 	if (mock_verbs.nmods < MOCK_MAX_MODS)
@@ -421,6 +758,8 @@ ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 		return rc;
 	if (mask & IBV_QP_QKEY)
 		q->qkey = a->qkey;
+	if (qp->qp_type == IBV_QPT_RC)
+		mock_rc_keep(q, a, mask);
 	qp->state = a->qp_state;
 	return 0;
 }
@@ -456,6 +795,9 @@ ibv_wc_status_str(enum ibv_wc_status s)
 	case IBV_WC_SUCCESS:		return "success";
 	case IBV_WC_LOC_LEN_ERR:	return "local length error";
 	case IBV_WC_LOC_PROT_ERR:	return "local protection error";
+	case IBV_WC_WR_FLUSH_ERR:	return "Work Request Flushed Error";
+	case IBV_WC_RETRY_EXC_ERR:	return "transport retry counter exceeded";
+	case IBV_WC_RNR_RETRY_EXC_ERR:	return "RNR retry counter exceeded";
 	default:			return "other completion error";
 	}
 }

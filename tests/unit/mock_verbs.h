@@ -6,7 +6,11 @@
  * straight into the destination QP's oldest posted receive and complete
  * both CQs.  It enforces what a real device would refuse (QP state
  * transitions and their required attributes, Q_Key mismatches) and
- * records what was asked of it; it cannot show that real hardware,
+ * records what was asked of it.  RC queue pairs (for --backend verbs) are
+ * mocked too: a shared receive queue, a completion channel (a pipe), the
+ * GRH flow label each QP was given at RTR, and a way to make a QP fail as
+ * a black-holed path would (IBV_WC_RETRY_EXC_ERR, the QP to ERR).  It
+ * cannot show that real hardware,
  * firmware or a fabric behave the same (docs/PROBE.md).
  */
 #ifndef FABRIC_MOCK_VERBS_H
@@ -31,6 +35,9 @@ struct mock_verbs {
 						   octet at this body
 						   offset; -1: none */
 	enum ibv_wc_status	 next_recv_status;	/* next delivery */
+	uint32_t		 fail_qpn;	/* RC: its next send fails with
+						   RETRY_EXC_ERR, QP to ERR */
+	int			 blackhole;	/* RC: every send so fails */
 	/* what happened */
 	struct mock_modify	 mods[MOCK_MAX_MODS];
 	size_t			 nmods;
@@ -39,10 +46,17 @@ struct mock_verbs {
 	uint64_t		 dmabuf_offset, dmabuf_iova;
 	uint64_t		 delivered, dropped_no_recv, dropped_qkey;
 	unsigned int		 open_objects;	/* leaks show here */
+	uint64_t		 events, events_acked;	/* comp channel */
+	uint64_t		 rc_delivered, rnr;
 };
 
 extern struct mock_verbs mock_verbs;
 
 void	 mock_verbs_reset(void);
+/* An RC QP as the mock sees it; -1 / 0 when there is no such QP. */
+int	 mock_qp_state(uint32_t);
+uint32_t mock_qp_flow_label(uint32_t);
+uint32_t mock_qp_dest(uint32_t);
+int	 mock_qp_attr(uint32_t, struct ibv_qp_attr *);
 
 #endif /* FABRIC_MOCK_VERBS_H */

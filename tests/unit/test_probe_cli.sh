@@ -1,8 +1,8 @@
 #!/bin/sh
 # fabric-probe's command line: every bad option is refused with exit 1
 # and a message naming the option and the value; --help lists every
-# option the man page documents and the reverse; --backend verbs says
-# why it cannot run and points to the UDP back end.  No network.
+# option the man page documents and the reverse; --backend verbs on a
+# machine without an RDMA device says so and points to the UDP back end.  No network.
 : "${abs_top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${abs_top_srcdir:=$abs_top_builddir}"
 P="$abs_top_builddir/gpu-probe/fabric-probe"
@@ -48,6 +48,12 @@ refused "unexpected argument 'extra'" --respond extra
 refused "--key /nonexistent" --respond --publish tcp://127.0.0.1:1 \
     --key /nonexistent
 refused "use --backend udp" --respond --backend verbs
+refused "use --backend udp" --target 10.0.0.1 --backend verbs --device rxe0
+refused "--gid-index '256'" --respond --backend verbs --gid-index 256
+refused "--control-port '0'" --respond --backend verbs --control-port 0
+refused "--test-paths '33'" --target 10.0.0.1 --test-paths 33
+refused "--device: only with --backend verbs" --respond --device mlx5_0
+refused "--gid-index: only with --backend verbs" --respond --gid-index 3
 refused "--payload 'fpga': want cpu or gpu" --respond --payload fpga
 refused "--test-corrupt 'x'" --respond --test-corrupt x
 if grep -q '^#define HAVE_CUDA 1' "$abs_top_builddir/config.h"; then

@@ -433,6 +433,80 @@ test_revert(void **state)
 	free(p);
 }
 
+/* cand() under the verbs rule: the target never answers, TTLs to 8. */
+static struct disc_cand
+silent_cand(uint16_t sport, uint32_t spine)
+{
+	struct disc_cand	 c = cand(sport, spine, 0);
+
+	c.rule = DISC_RULE_SILENT;
+	c.probed = 8;
+	return c;
+}
+
+static void
+test_disc_silent(void **state)
+{
+	struct disc_cand	 c[6];
+	struct disc_path	 out[4];
+	const uint32_t		*via;
+
+	(void)state;
+	c[0] = silent_cand(100, 0x0a000002);
+	c[1] = silent_cand(101, 0x0a000001);
+	c[2] = silent_cand(102, 0x0a000002);
+	c[3] = silent_cand(103, 0x0a000003);
+	disc_hop(&c[3], 5, 0x0a000009);		/* a router above a gap */
+	c[4] = silent_cand(104, 0x0a000004);
+	c[4].probed = 3;			/* nothing above k was sent */
+	c[5] = silent_cand(105, 0x0a000005);
+	disc_hop(&c[5], 2, 0x0a000006);		/* the flow moved */
+	assert_true(disc_complete(&c[0]));
+	assert_int_equal(disc_nhops(&c[0]), 3);
+	assert_false(disc_complete(&c[3]));
+	assert_false(disc_complete(&c[4]));
+	assert_false(disc_complete(&c[5]));
+	assert_int_equal(disc_group(c, 6, out, 4), 2);
+	assert_int_equal(out[0].sport, 100);
+	assert_int_equal(out[0].ncands, 2);
+	assert_int_equal(out[0].nhops, 3);
+	assert_int_equal(out[1].sport, 101);
+	assert_int_equal(disc_via(&out[1], &via), 1);
+	assert_int_equal(via[0], 0x0a000001);
+	/* the same candidates under the UDP rule: none is complete */
+	for (size_t i = 0; i < 6; i++)
+		c[i].rule = DISC_RULE_REACHED;
+	assert_int_equal(disc_group(c, 6, out, 4), 0);
+}
+
+/* k >= 1: silence from TTL 1 on is no path, and neither is a lone gap. */
+static void
+test_disc_silent_edges(void **state)
+{
+	struct disc_cand	 c = { .sport = 9, .rule = DISC_RULE_SILENT,
+				    .probed = 8 };
+
+	(void)state;
+	assert_false(disc_complete(&c));	/* nothing answered */
+	disc_hop(&c, 2, 0x0a000002);		/* TTL 1 missing */
+	assert_false(disc_complete(&c));
+	disc_hop(&c, 1, 0x0a000001);
+	assert_true(disc_complete(&c));
+	c.probed = 2;				/* k == the highest sent */
+	assert_false(disc_complete(&c));
+	c.probed = DISC_MAX_TTL + 1;		/* out of range */
+	assert_false(disc_complete(&c));
+	/* a target that answers after all: the UDP rule then holds */
+	c.probed = 8;
+	disc_reached(&c, 3);
+	assert_true(disc_complete(&c));
+	assert_int_equal(disc_nhops(&c), 2);
+	c.got[2] = 0;
+	c.hop[2] = 0;
+	disc_hop(&c, 1, 0x0a000001);
+	assert_false(disc_complete(&c));	/* reached at 3, TTL 2 lost */
+}
+
 int
 main(void)
 {
@@ -446,6 +520,8 @@ main(void)
 		cmocka_unit_test(test_rtt_summary),
 		cmocka_unit_test(test_conf_check),
 		cmocka_unit_test(test_disc_group),
+		cmocka_unit_test(test_disc_silent),
+		cmocka_unit_test(test_disc_silent_edges),
 		cmocka_unit_test(test_disc_unstable),
 		cmocka_unit_test(test_disc_direct),
 		cmocka_unit_test(test_disc_check),

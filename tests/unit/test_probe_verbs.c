@@ -14,6 +14,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arpa/inet.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,7 @@
 #include "fabric_probe.h"
 #include "mock_verbs.h"
 #include "payload.h"
+#include "probe_ctl.h"
 #include "probe_verbs.h"
 
 #define PAYLOAD_LEN	256
@@ -301,6 +304,280 @@ test_dmabuf(void **state)
 	free(mem);
 }
 
+/* ---- RC (--backend verbs) ---- */
+
+struct rc_pair {
+	struct verbs_rc	*rc;
+	struct verbs_qp	*a, *b;		/* sender's, responder's */
+	int		 ctx_a, ctx_b;
+};
+
+static struct verbs_rc *
+open_rc(uint32_t addr, int gid_index, char *err, size_t len)
+{
+	struct verbs_rc_conf	 c;
+
+	verbs_rc_conf_default(&c);
+	c.ring = 16;
+	c.max_qps = 8;
+	c.addr = addr;
+	c.gid_index = gid_index;
+	return verbs_rc_open(&c, err, len);
+}
+
+/* Two QPs of one device connected to each other with flow label fl. */
+static void
+rc_pair(struct rc_pair *p, uint32_t fl)
+{
+	struct verbs_peer	 pa, pb;
+	char			 err[256];
+
+	p->rc = open_rc(0, -1, err, sizeof(err));
+	if (p->rc == NULL)
+		fail_msg("verbs_rc_open: %s", err);
+	p->a = verbs_qp_new(p->rc, &p->ctx_a, err, sizeof(err));
+	p->b = verbs_qp_new(p->rc, &p->ctx_b, err, sizeof(err));
+	assert_non_null(p->a);
+	assert_non_null(p->b);
+	verbs_qp_local(p->rc, p->a, &pa);
+	verbs_qp_local(p->rc, p->b, &pb);
+	pa.flow_label = pb.flow_label = fl;
+	if (verbs_qp_connect(p->rc, p->a, &pb, err, sizeof(err)) == -1 ||
+	    verbs_qp_connect(p->rc, p->b, &pa, err, sizeof(err)) == -1)
+		fail_msg("verbs_qp_connect: %s", err);
+}
+
+static void
+rc_pair_close(struct rc_pair *p)
+{
+	verbs_rc_close(p->rc);
+}
+
+static size_t
+rc_probe(uint8_t *buf, size_t max, uint16_t sport, uint8_t flags,
+    uint64_t seq)
+{
+	struct probe_pkt	 pk = { .opcode = PROBE_OP_RC_SEND_ONLY,
+				    .dest_qp = 7, .psn = (uint32_t)seq,
+				    .flags = flags, .src_port = sport,
+				    .path_id = 7, .payload_len = PAYLOAD_LEN,
+				    .seq = seq, .seed = 0x1122334455667788ULL };
+	struct ibuf		*b = ibuf_open(max);
+	size_t			 n;
+
+	assert_non_null(b);
+	assert_int_equal(probe_write(b, &pk), 0);
+	n = ibuf_size(b);
+	memcpy(buf, ibuf_data(b), n);
+	ibuf_free(b);
+	return n;
+}
+
+static int
+fd_readable(int fd)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/* The QPs come up with the flow label, retry and timeout chosen. */
+static void
+test_rc_connect(void **state)
+{
+	struct rc_pair		 p;
+	struct ibv_qp_attr	 a;
+	struct verbs_peer	 me;
+	uint32_t		 fl = ctl_sport_to_fl(0xc123);
+
+	(void)state;
+	rc_pair(&p, fl);
+	verbs_qp_local(p.rc, p.a, &me);
+	assert_int_equal(mock_qp_state(me.qpn), IBV_QPS_RTS);
+	assert_int_equal(mock_qp_flow_label(me.qpn), fl);
+	assert_int_equal(verbs_qp_flow_label(p.a), fl);
+	assert_int_equal(ctl_fl_to_sport(mock_qp_flow_label(me.qpn)), 0xc123);
+	assert_int_equal(mock_qp_attr(me.qpn, &a), 0);
+	assert_int_equal(a.retry_cnt, 0);	/* a lost packet fails it */
+	assert_int_equal(a.rnr_retry, 1);
+	assert_int_equal(a.timeout, 13);	/* 33.5 ms <= 50 ms */
+	assert_int_equal(a.sq_psn, me.psn);
+	assert_true(a.ah_attr.is_global);
+	assert_int_equal(a.ah_attr.grh.sgid_index, 2);	/* RoCE v2 IPv4 */
+	assert_int_equal(verbs_rc_gid_index(p.rc), 2);
+	assert_string_equal(verbs_rc_device(p.rc), "mock_roce0");
+	assert_int_equal(verbs_rc_nqps(p.rc), 2);
+	assert_int_equal(verbs_ack_timeout(1), 1);
+	assert_int_equal(verbs_ack_timeout(1000000), 17);
+	rc_pair_close(&p);
+}
+
+/* A probe out over a's QP, the echo back on b's: the same parser. */
+static void
+test_rc_echo(void **state)
+{
+	struct rc_pair	 p;
+	struct verbs_ev	 ev[8];
+	uint8_t		 buf[PROBE_PKT_MAX];
+	size_t		 n;
+	char		 err[256];
+
+	(void)state;
+	rc_pair(&p, 0x123);
+	assert_false(fd_readable(verbs_rc_fd(p.rc)));
+	n = rc_probe(buf, sizeof(buf), 0xc123, 0, 42);
+	assert_int_equal(verbs_rc_send(p.rc, p.a, buf, n, err, sizeof(err)),
+	    0);
+	assert_true(fd_readable(verbs_rc_fd(p.rc)));
+	assert_int_equal(verbs_rc_poll(p.rc, ev, 8, err, sizeof(err)), 1);
+	assert_false(fd_readable(verbs_rc_fd(p.rc)));
+	assert_int_equal(mock_verbs.events, mock_verbs.events_acked);
+	assert_int_equal(ev[0].type, VERBS_EV_RECV);
+	assert_ptr_equal(ev[0].qp, p.b);
+	assert_ptr_equal(ev[0].ctx, &p.ctx_b);
+	assert_int_equal(ev[0].err, PROBE_OK);
+	assert_int_equal(ev[0].len, n);
+	assert_int_equal(ev[0].pkt.seq, 42);
+	assert_int_equal(ev[0].pkt.src_port, 0xc123);
+	n = rc_probe(buf, sizeof(buf), 0xc123, PROBE_F_REPLY, 42);
+	assert_int_equal(verbs_rc_send(p.rc, p.b, buf, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(verbs_rc_poll(p.rc, ev, 8, err, sizeof(err)), 1);
+	assert_ptr_equal(ev[0].ctx, &p.ctx_a);
+	assert_true(ev[0].pkt.flags & PROBE_F_REPLY);
+	/* 40 more through an SRQ of 16: receives are reposted */
+	for (unsigned int i = 0; i < 40; i++) {
+		n = rc_probe(buf, sizeof(buf), 0xc123, 0, i);
+		assert_int_equal(verbs_rc_send(p.rc, p.a, buf, n, err,
+		    sizeof(err)), 0);
+		assert_int_equal(verbs_rc_poll(p.rc, ev, 8, err, sizeof(err)),
+		    1);
+		assert_int_equal(ev[0].pkt.seq, i);
+	}
+	assert_int_equal(mock_verbs.rnr, 0);
+	assert_int_equal(verbs_rc_stats(p.rc)->received, 42);
+	/* a damaged payload is an integrity failure, not a malformed one */
+	mock_verbs.corrupt_at = PROBE_BTH_LEN + PROBE_HDR_LEN + 5;
+	n = rc_probe(buf, sizeof(buf), 0xc123, 0, 99);
+	assert_int_equal(verbs_rc_send(p.rc, p.a, buf, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(verbs_rc_poll(p.rc, ev, 8, err, sizeof(err)), 1);
+	assert_int_equal(ev[0].err, PROBE_E_INTEGRITY);
+	/* larger than the MTU: refused (one probe, one packet) */
+	assert_int_equal(verbs_rc_send(p.rc, p.a, buf, 4097, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "MTU"));
+	rc_pair_close(&p);
+}
+
+/*
+ * A black-holed path: the send fails (RETRY_EXC_ERR, retry_cnt 0), the
+ * QP is reported in error once, the later sends are refused; a new QP
+ * takes over; the old one's late completions are ignored.
+ */
+static void
+test_rc_qp_error(void **state)
+{
+	struct rc_pair		 p;
+	struct verbs_ev		 ev[8];
+	struct verbs_peer	 me, pb;
+	uint8_t			 buf[PROBE_PKT_MAX];
+	size_t			 n;
+	char			 err[256];
+
+	(void)state;
+	rc_pair(&p, 0x77);
+	verbs_qp_local(p.rc, p.a, &me);
+	mock_verbs.fail_qpn = me.qpn;
+	n = rc_probe(buf, sizeof(buf), 0xc077, 0, 1);
+	assert_int_equal(verbs_rc_send(p.rc, p.a, buf, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(verbs_rc_send(p.rc, p.a, buf, n, err, sizeof(err)),
+	    0);				/* not known yet: flushed */
+	assert_int_equal(verbs_rc_poll(p.rc, ev, 8, err, sizeof(err)), 1);
+	assert_int_equal(ev[0].type, VERBS_EV_QP_ERROR);
+	assert_ptr_equal(ev[0].ctx, &p.ctx_a);
+	assert_int_equal(ev[0].status, IBV_WC_RETRY_EXC_ERR);
+	assert_true(verbs_qp_failed(p.a));
+	assert_int_equal(mock_qp_state(me.qpn), IBV_QPS_ERR);
+	assert_int_equal(verbs_rc_send(p.rc, p.a, buf, n, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "in error"));
+	assert_int_equal(verbs_rc_poll(p.rc, ev, 8, err, sizeof(err)), 0);
+	assert_int_equal(verbs_rc_stats(p.rc)->qp_errors, 1);
+	/* reconnect: a new QP for a, b's peer moves to it */
+	verbs_qp_free(p.rc, p.a);
+	assert_non_null(p.a = verbs_qp_new(p.rc, &p.ctx_a, err,
+	    sizeof(err)));
+	verbs_qp_local(p.rc, p.a, &me);
+	verbs_qp_free(p.rc, p.b);
+	assert_non_null(p.b = verbs_qp_new(p.rc, &p.ctx_b, err,
+	    sizeof(err)));
+	verbs_qp_local(p.rc, p.b, &pb);
+	me.flow_label = pb.flow_label = 0x77;
+	assert_int_equal(verbs_qp_connect(p.rc, p.a, &pb, err, sizeof(err)),
+	    0);
+	assert_int_equal(verbs_qp_connect(p.rc, p.b, &me, err, sizeof(err)),
+	    0);
+	assert_int_equal(verbs_rc_send(p.rc, p.a, buf, n, err, sizeof(err)),
+	    0);
+	/* freed before its completion is reaped: the slot comes back */
+	verbs_qp_free(p.rc, p.a);
+	p.a = NULL;
+	assert_int_equal(verbs_rc_poll(p.rc, ev, 8, err, sizeof(err)), 1);
+	assert_int_equal(ev[0].type, VERBS_EV_RECV);	/* b got it */
+	/* every path black-holed: every QP fails, each reported once */
+	mock_verbs.blackhole = 1;
+	assert_int_equal(verbs_rc_send(p.rc, p.b, buf, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(verbs_rc_poll(p.rc, ev, 8, err, sizeof(err)), 1);
+	assert_int_equal(ev[0].type, VERBS_EV_QP_ERROR);
+	rc_pair_close(&p);
+}
+
+/* The GID: by address, by index; refusals name the option. */
+static void
+test_rc_gid_and_refusals(void **state)
+{
+	struct verbs_rc		*rc;
+	struct verbs_rc_conf	 c;
+	struct verbs_qp		*q[9];
+	uint8_t			 gid[16];
+	char			 err[256];
+	int			 i;
+
+	(void)state;
+	assert_non_null(rc = open_rc(htonl(0xc6336407), -1, err,
+	    sizeof(err)));			/* 198.51.100.7 */
+	assert_int_equal(verbs_rc_gid_index(rc), 3);
+	verbs_rc_gid(rc, gid);
+	assert_int_equal(gid[15], 7);
+	for (i = 0; i < 8; i++)
+		assert_non_null(q[i] = verbs_qp_new(rc, NULL, err,
+		    sizeof(err)));
+	assert_null(q[8] = verbs_qp_new(rc, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "limit of 8"));
+	verbs_rc_close(rc);			/* frees its QPs */
+	assert_null(open_rc(htonl(0xcb007101), -1, err, sizeof(err)));
+	assert_non_null(strstr(err, "--gid-index"));
+	assert_non_null(rc = open_rc(0, 1, err, sizeof(err)));
+	assert_int_equal(verbs_rc_gid_index(rc), 1);
+	verbs_rc_close(rc);
+	assert_null(open_rc(0, 9, err, sizeof(err)));
+	assert_non_null(strstr(err, "--gid-index 9"));
+	verbs_rc_conf_default(&c);
+	c.device = "mlx5_7";
+	assert_null(verbs_rc_open(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "--device 'mlx5_7'"));
+	mock_verbs.port_state = IBV_PORT_DOWN;
+	c.device = NULL;
+	assert_null(verbs_rc_open(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "active port"));
+	mock_verbs.ndev = 0;
+	assert_null(verbs_rc_open(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "use --backend udp"));
+}
+
 int
 main(void)
 {
@@ -319,6 +596,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_device, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rc_connect, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rc_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rc_qp_error, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rc_gid_and_refusals,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
