@@ -12,6 +12,18 @@ pingpong-client)
 	timeout 60 ibv_rc_pingpong -d rxe0 -g "$g" -n "$FABVM_iters" \
 	    "$FABVM_peer"
 	;;
+probe-respond)
+	fabric-probe --respond --backend verbs --allow 10.1.1.0/24 \
+	    --duration "$FABVM_secs" -j
+	echo "FABVM-RXE rcvd_pkts $(cat /sys/class/infiniband/rxe0/ports/1/hw_counters/rcvd_pkts)"
+	;;
+probe-send)
+	sleep 3		# the responder's VM boots too
+	fabric-probe --target "$FABVM_peer" --backend verbs \
+	    --interval 20 --timeout 100 --fail-after 5 --recover-after 10 \
+	    --report 1000 --duration "$FABVM_secs" -j
+	echo "FABVM-RXE sent_pkts $(cat /sys/class/infiniband/rxe0/ports/1/hw_counters/sent_pkts)"
+	;;
 *)
 	echo "guest: unknown role '$FABVM_role'"
 	exit 1

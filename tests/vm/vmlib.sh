@@ -18,10 +18,12 @@
 #                             brings eth0 and rxe0 up and runs SCRIPT as
 #                             /test.sh, then prints FABVM-RC=N and powers off
 #   vm_attach NS              moves NS's address (eth1) to a bridge with a
-#                             tap for the VM; sets VM_IP, VM_ROUTE
+#                             tap for the VM, and remembers it for NS
 #   vm_start NAME NS INITRD LOG [ARG=VALUE...]
-#                             boots a VM on NS's tap; the ARGs reach /test.sh
-#                             as FABVM_ARG; adds its pid to VM_PIDS
+#                             boots a VM on NS's tap with NS's address; the
+#                             ARGs reach /test.sh as FABVM_ARG; adds its
+#                             pid to VM_PIDS (a VM can be started again on
+#                             the same NS once the last one stopped)
 #   vm_wait LOG PATTERN SECONDS
 #                             until LOG has a line matching PATTERN
 #   vm_stop                   kills every VM this test started (by pid)
@@ -143,12 +145,18 @@ EOF
 	    >"$dir/initrd.gz"
 }
 
+# vm_key NS: a shell variable name's tail for NS
+vm_key() {
+	echo "$1" | tr -c 'A-Za-z0-9_\n' _
+}
+
 vm_attach() {
 	ns=$1
 	VM_IP=$(ip -n "$ns" -4 -o addr show dev eth1 | awk '{ print $4; exit }')
 	VM_ROUTE=$(ip -n "$ns" -4 route show 10.0.0.0/8 |
 	    awk '{ print $1 "," $3; exit }')
 	[ -n "$VM_IP" ] && [ -n "$VM_ROUTE" ] || return 1
+	eval "VM_IP_$(vm_key "$ns")=\$VM_IP VM_ROUTE_$(vm_key "$ns")=\$VM_ROUTE"
 	ip -n "$ns" addr flush dev eth1
 	ip -n "$ns" link add fvbr0 type bridge
 	ip -n "$ns" link set eth1 master fvbr0
@@ -164,6 +172,8 @@ vm_start() {
 	initrd=$3
 	log=$4
 	shift 4
+	eval "VM_IP=\${VM_IP_$(vm_key "$ns")} VM_ROUTE=\${VM_ROUTE_$(vm_key "$ns")}"
+	[ -n "$VM_IP" ] || { echo "vm_start: $ns: not attached" >&2; return 1; }
 	mac=$(echo "$name" | cksum | awk '{ printf "52:54:00:%02x:%02x:%02x", $1 % 256, int($1 / 256) % 256, int($1 / 65536) % 256 }')
 	: >"$log"
 	ip netns exec "$ns" qemu-system-x86_64 -cpu max -m 384 \
