@@ -45,15 +45,7 @@ lab_on_exit cleanup
 
 # ---- messages, as hex ----------------------------------------------------
 
-MARKER=ffffffffffffffffffffffffffffffff
-
-bgp_msg() {	# TYPE BODY
-	printf '%s%04x%02x%s' "$MARKER" $((${#2} / 2 + 19)) "$1" "$2"
-}
-
-KEEPALIVE=$(bgp_msg 4 "")
 ROUTE_REFRESH_V4=$(bgp_msg 5 00010001)
-EOR_V4=$(bgp_msg 2 00000000)
 
 # bgp_open AS HOLDTIME ROUTER_ID_HEX: IPv4 and IPv6 unicast, route
 # refresh, 4-octet AS, ADD-PATH receive for both.

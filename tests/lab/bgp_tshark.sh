@@ -35,12 +35,6 @@ cleanup() {
 }
 lab_on_exit cleanup
 
-MARKER=ffffffffffffffffffffffffffffffff
-bgp_msg() {	# TYPE BODY
-	printf '%s%04x%02x%s' "$MARKER" $((${#2} / 2 + 19)) "$1" "$2"
-}
-KEEPALIVE=$(bgp_msg 4 "")
-EOR_V4=$(bgp_msg 2 00000000)
 # AS 65002: MP IPv4 and IPv6, route refresh, 4-octet AS, ADD-PATH
 # receive for both, extended next-hop for IPv4 over IPv6, extended
 # messages

@@ -159,6 +159,17 @@ lab_leftovers() {
 	    /run/fabric-lab/"$name" 2>/dev/null || true
 }
 
+# ---- BGP messages as hex, what tests/lab/bgp_raw sends and prints ------
+
+MARKER=ffffffffffffffffffffffffffffffff
+
+bgp_msg() {	# TYPE BODY: the header (RFC 4271 4.1) before BODY
+	printf '%s%04x%02x%s' "$MARKER" $((${#2} / 2 + 19)) "$1" "$2"
+}
+
+KEEPALIVE=$(bgp_msg 4 "")
+EOR_V4=$(bgp_msg 2 00000000)	# End-of-RIB, IPv4 unicast: an empty UPDATE
+
 finish() {
 	echo "# $passes passed, $fails failed"
 	[ "$fails" -eq 0 ]
