@@ -17,6 +17,7 @@
 #include "fixtures.h"
 
 #define FIXTURES_MAX	512
+#define EXPECT_TAG	"# expect: "
 
 int
 has_suffix(const char *s, const char *suffix)
@@ -79,6 +80,24 @@ fixture_tests_run(const char *group, const char *dir,
 	for (i = 0; i < n; i++)
 		free(tests[i].initial_state);
 	return r;
+}
+
+void
+fixture_read_expect(const char *path, char *buf, size_t len)
+{
+	FILE	*fp;
+
+	assert_non_null(fp = fopen(path, "r"));
+	if (fgets(buf, len, fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strncmp(buf, EXPECT_TAG, strlen(EXPECT_TAG)) != 0 ||
+	    buf[strlen(EXPECT_TAG)] == '\0')
+		fail_msg("%s: the first line must be \"" EXPECT_TAG "TEXT\"",
+		    path);
+	memmove(buf, buf + strlen(EXPECT_TAG),
+	    strlen(buf + strlen(EXPECT_TAG)) + 1);
 }
 
 static FILE	*cap_file;

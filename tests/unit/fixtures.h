@@ -17,6 +17,13 @@ int	fixture_tests_run(const char *group, const char *dir,
 	    const char *const *suffixes, void (*fn)(void **), size_t min);
 int	has_suffix(const char *s, const char *suffix);
 
+/*
+ * A bad fixture says what it must fail with in its first line,
+ * "# expect: TEXT": TEXT into buf (len octets at most).  Fails the test
+ * if the line is not of that form or TEXT is empty.
+ */
+void	fixture_read_expect(const char *path, char *buf, size_t len);
+
 /* Sends stderr to a temporary file until capture_end, which restores it
  * and returns what was written meanwhile, NUL-terminated. */
 void	capture_begin(void);
