@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +99,31 @@ fixture_read_expect(const char *path, char *buf, size_t len)
 		    path);
 	memmove(buf, buf + strlen(EXPECT_TAG),
 	    strlen(buf + strlen(EXPECT_TAG)) + 1);
+}
+
+void
+fixture_expect_sidecar(const char *path, const char *err)
+{
+	char	 expect[PATH_MAX], line[1024];
+	FILE	*fp;
+	int	 n = 0;
+
+	snprintf(expect, sizeof(expect), "%.*s.expect",
+	    (int)(strrchr(path, '.') - path), path);
+	if ((fp = fopen(expect, "r")) == NULL)
+		fail_msg("%s: no sidecar %s", path, expect);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		n++;
+		if (strstr(err, line) == NULL)
+			fail_msg("%s: got \"%s\", expected \"%s\"", path, err,
+			    line);
+	}
+	fclose(fp);
+	if (n == 0)
+		fail_msg("%s: empty", expect);
 }
 
 static FILE	*cap_file;

@@ -24,6 +24,13 @@ int	has_suffix(const char *s, const char *suffix);
  */
 void	fixture_read_expect(const char *path, char *buf, size_t len);
 
+/*
+ * Other bad fixtures list the messages they must give in a sidecar,
+ * NAME.expect beside NAME.EXT, one a line: each non-empty line must
+ * appear in err.  Fails the test if the sidecar is missing or empty.
+ */
+void	fixture_expect_sidecar(const char *path, const char *err);
+
 /* Sends stderr to a temporary file until capture_end, which restores it
  * and returns what was written meanwhile, NUL-terminated. */
 void	capture_begin(void);
