@@ -17,20 +17,8 @@
 # fabric-inject exits 0.
 . "$(dirname "$0")/lib.sh"
 
-if [ "${FABRIC_LAB_TESTS:-1}" = 0 ]; then
-	echo "SKIP: FABRIC_LAB_TESTS=0 (the lab tests ran in the main build)"
-	exit 77
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: lab tests need root for network namespaces"
-	exit 77
-fi
-for t in ip jq gobgpd gobgp bird birdc; do
-	command -v "$t" >/dev/null 2>&1 || {
-		echo "FAIL: $t not found (run tools/setup.sh)"
-		exit 1
-	}
-done
+lab_skip_unless_root
+lab_require "run tools/setup.sh" ip jq gobgpd gobgp bird birdc
 
 INJECT="$abs_top_builddir/bgp/fabric-inject"
 LOCAL_AS=65001
@@ -42,7 +30,6 @@ NS_INJ=$tag-inj
 NS_GB=$tag-gobgp
 NS_BD=$tag-bird
 dir=$(mktemp -d /tmp/fabtest-interop.XXXXXX)
-made_ns=
 inject_pid=
 gobgpd_pid=
 bird_pid=
@@ -50,32 +37,17 @@ bird_pid=
 # Only what this script started: the pids it recorded, then anything
 # still inside the namespaces it created, then those namespaces.
 cleanup() {
-	trap '' INT TERM HUP	# a second signal must not cut this short
-	for pid in $inject_pid $gobgpd_pid $bird_pid; do
-		kill "$pid" 2>/dev/null
-	done
-	sleep 0.3
-	for pid in $inject_pid $gobgpd_pid $bird_pid; do
-		kill -9 "$pid" 2>/dev/null
-	done
-	for ns in $made_ns; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	lab_stop 0.3 "$inject_pid" "$gobgpd_pid" "$bird_pid"
+	lab_netns_del_made
 	rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+lab_on_exit cleanup
 
 # ---- the network ------------------------------------------------------
 
 setup_net() {
 	for ns in "$NS_INJ" "$NS_GB" "$NS_BD"; do
-		ip netns add "$ns" || return 1
-		made_ns="$made_ns $ns"
-		ip -n "$ns" link set lo up || return 1
+		lab_netns_add "$ns" || return 1
 	done
 	# created inside the namespaces: no name in the host's namespace
 	ip link add name to-gobgp netns "$NS_INJ" type veth \
@@ -566,7 +538,7 @@ check "gobgp: logged the Cease (6/2) with its shutdown message" \
     retry 5 sh -c "grep 'Peer Down' $dir/gobgpd.log | grep -q 'code 6(cease) subcode 2' && grep -q 'Communicated-Reason=\"fabric-inject stopped\"' $dir/gobgpd.log"
 check "gobgp: every route withdrawn" retry 10 gobgp_empty
 check "fabric-inject: no sanitizer or fatal report in its log" \
-    sh -c "[ -s $dir/inject.log ] && ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error|fatal' $dir/inject.log"
+    lab_log_clean "$dir/inject.log"
 for proto in inj_ebgp inj_ibgp; do
 	check "bird $proto: session down" retry 10 bird_down "$proto"
 	check "bird $proto: logged the Cease (administrative shutdown) with its message" \

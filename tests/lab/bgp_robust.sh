@@ -24,62 +24,28 @@
 # Every NOTIFICATION is judged from the octets received.
 . "$(dirname "$0")/lib.sh"
 
-if [ "${FABRIC_LAB_TESTS:-1}" = 0 ]; then
-	echo "SKIP: FABRIC_LAB_TESTS=0 (the lab tests ran in the main build)"
-	exit 77
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: lab tests need root for network namespaces"
-	exit 77
-fi
+lab_skip_unless_root
 INJECT="$abs_top_builddir/bgp/fabric-inject"
 RAW="$abs_top_builddir/tests/lab/bgp_raw"
-for t in ip "$INJECT" "$RAW"; do
-	command -v "$t" >/dev/null 2>&1 || {
-		echo "FAIL: $t not found (make check builds tests/lab/bgp_raw)"
-		exit 1
-	}
-done
+lab_require "make check builds tests/lab/bgp_raw" ip "$INJECT" "$RAW"
 
 NS=fabtest-robust-$$
 PORT=1179
 dir=$(mktemp -d /tmp/fabtest-robust.XXXXXX)
-made_ns=
 inject_pid=
 good_pid=
 
 cleanup() {
-	trap '' INT TERM HUP	# a second signal must not cut this short
 	exec 3>&-
-	for pid in $inject_pid $good_pid; do
-		kill "$pid" 2>/dev/null
-	done
-	sleep 0.2
-	for pid in $inject_pid $good_pid; do
-		kill -9 "$pid" 2>/dev/null
-	done
-	for ns in $made_ns; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	lab_stop 0.2 "$inject_pid" "$good_pid"
+	lab_netns_del_made
 	rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+lab_on_exit cleanup
 
 # ---- messages, as hex ----------------------------------------------------
 
-MARKER=ffffffffffffffffffffffffffffffff
-
-bgp_msg() {	# TYPE BODY
-	printf '%s%04x%02x%s' "$MARKER" $((${#2} / 2 + 19)) "$1" "$2"
-}
-
-KEEPALIVE=$(bgp_msg 4 "")
 ROUTE_REFRESH_V4=$(bgp_msg 5 00010001)
-EOR_V4=$(bgp_msg 2 00000000)
 
 # bgp_open AS HOLDTIME ROUTER_ID_HEX: IPv4 and IPv6 unicast, route
 # refresh, 4-octet AS, ADD-PATH receive for both.
@@ -258,13 +224,7 @@ fd30:1::/64   fd00::1   1  65001:2:3
 fd30:1::/64   fd00::2   2
 EOF
 
-setup_ns() {
-	ip netns add "$NS" || return 1
-	made_ns=$NS
-	ip -n "$NS" link set lo up
-}
-
-check "namespace $NS" setup_ns
+check "namespace $NS" lab_netns_add "$NS"
 ip netns exec "$NS" "$INJECT" --local-as 65001 --router-id 10.0.0.1 \
     --listen "127.0.0.1:$PORT" \
     --peer 127.0.0.2,passive,remote-as=65002,name=bad-peer \
@@ -272,7 +232,7 @@ ip netns exec "$NS" "$INJECT" --local-as 65001 --router-id 10.0.0.1 \
     --routes "$dir/routes" -v >"$dir/inject.log" 2>&1 &
 inject_pid=$!
 check "fabric-inject listens on 127.0.0.1:$PORT" \
-    retry 10 sh -c "ip netns exec $NS ss -Hltn 'sport = :$PORT' | grep -q LISTEN"
+    retry 10 lab_tcp_listens "$NS" "$PORT"
 t0=$(now)
 
 # (i) good-peer: held open for the whole test, KEEPALIVE every 3 s
@@ -424,6 +384,6 @@ good_pid=
 check "good-peer got the Cease (6/2) from the octets (got $(notif_of "$dir/good.out"))" \
     notif_is "$dir/good.out" 6/2
 check "no sanitizer or fatal report in the log" \
-    sh -c "[ -s $dir/inject.log ] && ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error|fatal' $dir/inject.log"
+    lab_log_clean "$dir/inject.log"
 echo "# robustness tests took $(elapsed "$t0" "$(now)") s"
 finish

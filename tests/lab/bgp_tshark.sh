@@ -13,60 +13,28 @@
 # (It never sends ROUTE-REFRESH: it only answers one.)
 . "$(dirname "$0")/lib.sh"
 
-if [ "${FABRIC_LAB_TESTS:-1}" = 0 ]; then
-	echo "SKIP: FABRIC_LAB_TESTS=0 (the lab tests ran in the main build)"
-	exit 77
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: lab tests need root for network namespaces"
-	exit 77
-fi
+lab_skip_unless_root
 if ! command -v tshark >/dev/null 2>&1; then
 	echo "SKIP: tshark not installed (tools/setup.sh installs it)"
 	exit 77
 fi
 INJECT="$abs_top_builddir/bgp/fabric-inject"
 RAW="$abs_top_builddir/tests/lab/bgp_raw"
-for t in ip "$INJECT" "$RAW"; do
-	command -v "$t" >/dev/null 2>&1 || {
-		echo "FAIL: $t not found (make check builds tests/lab/bgp_raw)"
-		exit 1
-	}
-done
+lab_require "make check builds tests/lab/bgp_raw" ip "$INJECT" "$RAW"
 
 NS=fabtest-tshark-$$
 dir=$(mktemp -d /tmp/fabtest-tshark.XXXXXX)
 chmod 755 "$dir"
-made_ns=
 inject_pid=
 tshark_pid=
 
 cleanup() {
-	trap '' INT TERM HUP
-	for pid in $inject_pid $tshark_pid; do
-		kill "$pid" 2>/dev/null
-	done
-	sleep 0.2
-	for pid in $inject_pid $tshark_pid; do
-		kill -9 "$pid" 2>/dev/null
-	done
-	for ns in $made_ns; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	lab_stop 0.2 "$inject_pid" "$tshark_pid"
+	lab_netns_del_made
 	[ "${KEEP:-0}" = 1 ] && echo "# kept $dir" || rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+lab_on_exit cleanup
 
-MARKER=ffffffffffffffffffffffffffffffff
-bgp_msg() {	# TYPE BODY
-	printf '%s%04x%02x%s' "$MARKER" $((${#2} / 2 + 19)) "$1" "$2"
-}
-KEEPALIVE=$(bgp_msg 4 "")
-EOR_V4=$(bgp_msg 2 00000000)
 # AS 65002: MP IPv4 and IPv6, route refresh, 4-octet AS, ADD-PATH
 # receive for both, extended next-hop for IPv4 over IPv6, extended
 # messages
@@ -90,12 +58,7 @@ fd40:2::/64   fd00::1   1
 EOF
 grep -v -e 10.40.2.0 -e fd40:2:: "$dir/routes" >"$dir/routes.less"
 
-setup_ns() {
-	ip netns add "$NS" || return 1
-	made_ns=$NS
-	ip -n "$NS" link set lo up
-}
-check "namespace $NS" setup_ns
+check "namespace $NS" lab_netns_add "$NS"
 ip netns exec "$NS" tshark -q -i lo -f "tcp port 179" -w "$dir/cap.pcapng" \
     >"$dir/tshark.log" 2>&1 &
 tshark_pid=$!
@@ -106,7 +69,7 @@ ip netns exec "$NS" "$INJECT" --local-as 65001 --router-id 10.0.0.1 \
     --routes "$dir/routes.now" >"$dir/inject.log" 2>&1 &
 inject_pid=$!
 check "fabric-inject listens on 127.0.0.1:179" \
-    retry 10 sh -c "ip netns exec $NS ss -Hltn 'sport = :179' | grep -q LISTEN"
+    retry 10 lab_tcp_listens "$NS" 179
 
 raw() {	# commands on stdin
 	ip netns exec "$NS" "$RAW" -s 127.0.0.2 127.0.0.1 179

@@ -10,7 +10,9 @@ EXAMPLES="$abs_top_srcdir/examples"
 fails=0
 passes=0
 
-lab_skip_unless_runnable() {
+# Skips the test (exit 77) where lab tests are not to run: FABRIC_LAB_TESTS=0,
+# or not root (network namespaces need it).
+lab_skip_unless_root() {
 	if [ "${FABRIC_LAB_TESTS:-1}" = 0 ]; then
 		echo "SKIP: FABRIC_LAB_TESTS=0 (the lab tests ran in the main build)"
 		exit 77
@@ -19,12 +21,95 @@ lab_skip_unless_runnable() {
 		echo "SKIP: lab tests need root for network namespaces"
 		exit 77
 	fi
-	for t in ip jq vtysh "$FABRICCTL"; do
+}
+
+# lab_require HINT CMD...: fails the test (exit 1) unless every CMD is
+# found.  A missing tool is a broken set-up, not a skip; HINT says how
+# to get it.
+lab_require() {
+	hint=$1
+	shift
+	for t in "$@"; do
 		command -v "$t" >/dev/null 2>&1 || {
-			echo "FAIL: $t not found (run tools/setup.sh)"
+			echo "FAIL: $t not found ($hint)"
 			exit 1
 		}
 	done
+}
+
+lab_skip_unless_runnable() {
+	lab_skip_unless_root
+	lab_require "run tools/setup.sh" ip jq vtysh "$FABRICCTL"
+}
+
+# ---- what a test starts, and its cleanup -------------------------------
+#
+# Other tests (and other people's) run beside this one: a test ends only
+# the processes it started, by pid, and deletes only the namespaces it
+# made, never by name pattern.
+
+lab_made_ns=
+
+# lab_netns_add NS: a new namespace with lo up, remembered for
+# lab_netns_del_made.  Fails if NS exists: it is someone else's.
+lab_netns_add() {
+	ip netns add "$1" || return 1
+	lab_made_ns="$lab_made_ns $1"
+	ip -n "$1" link set lo up
+}
+
+# Kills whatever still runs inside the namespaces lab_netns_add made
+# (a daemon's children included), then deletes them.
+lab_netns_del_made() {
+	for ns in $lab_made_ns; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	lab_made_ns=
+}
+
+# lab_stop GRACE PID...: SIGTERM to each PID, then SIGKILL to those
+# still there GRACE seconds later.  Pass only pids this test started
+# and has not yet waited for (a reaped pid may be reused): empty
+# (cleared after the wait) is passed over.
+lab_stop() {
+	grace=$1
+	shift
+	for pid in "$@"; do
+		[ -z "$pid" ] || kill "$pid" 2>/dev/null
+	done
+	sleep "$grace"
+	for pid in "$@"; do
+		[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null
+	done
+}
+
+# lab_on_exit FN: FN runs when the test ends, however it ends; INT, TERM
+# or HUP end it with status 130.  While FN runs those signals are
+# ignored: a second ^C must not leave namespaces or daemons behind.
+lab_on_exit() {
+	lab_exit_fn=$1
+	trap lab_run_exit_fn EXIT
+	trap 'exit 130' INT TERM HUP
+}
+
+lab_run_exit_fn() {
+	trap '' INT TERM HUP
+	"$lab_exit_fn"
+}
+
+# lab_tcp_listens NS PORT: something listens on TCP PORT inside NS.
+lab_tcp_listens() {
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN
+}
+
+# lab_log_clean FILE: the daemon wrote a log, and no sanitizer or fatal
+# report in it.
+lab_log_clean() {
+	[ -s "$1" ] &&
+	    ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error|fatal' "$1"
 }
 
 ok() {
@@ -73,6 +158,17 @@ lab_leftovers() {
 	ls -d /var/run/frr/clab-"$name"-* /etc/frr/clab-"$name"-* \
 	    /run/fabric-lab/"$name" 2>/dev/null || true
 }
+
+# ---- BGP messages as hex, what tests/lab/bgp_raw sends and prints ------
+
+MARKER=ffffffffffffffffffffffffffffffff
+
+bgp_msg() {	# TYPE BODY: the header (RFC 4271 4.1) before BODY
+	printf '%s%04x%02x%s' "$MARKER" $((${#2} / 2 + 19)) "$1" "$2"
+}
+
+KEEPALIVE=$(bgp_msg 4 "")
+EOR_V4=$(bgp_msg 2 00000000)	# End-of-RIB, IPv4 unicast: an empty UPDATE
 
 finish() {
 	echo "# $passes passed, $fails failed"

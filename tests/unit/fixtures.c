@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "fixtures.h"
 
 #define FIXTURES_MAX	512
+#define EXPECT_TAG	"# expect: "
 
 int
 has_suffix(const char *s, const char *suffix)
@@ -79,6 +81,49 @@ fixture_tests_run(const char *group, const char *dir,
 	for (i = 0; i < n; i++)
 		free(tests[i].initial_state);
 	return r;
+}
+
+void
+fixture_read_expect(const char *path, char *buf, size_t len)
+{
+	FILE	*fp;
+
+	assert_non_null(fp = fopen(path, "r"));
+	if (fgets(buf, len, fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strncmp(buf, EXPECT_TAG, strlen(EXPECT_TAG)) != 0 ||
+	    buf[strlen(EXPECT_TAG)] == '\0')
+		fail_msg("%s: the first line must be \"" EXPECT_TAG "TEXT\"",
+		    path);
+	memmove(buf, buf + strlen(EXPECT_TAG),
+	    strlen(buf + strlen(EXPECT_TAG)) + 1);
+}
+
+void
+fixture_expect_sidecar(const char *path, const char *err)
+{
+	char	 expect[PATH_MAX], line[1024];
+	FILE	*fp;
+	int	 n = 0;
+
+	snprintf(expect, sizeof(expect), "%.*s.expect",
+	    (int)(strrchr(path, '.') - path), path);
+	if ((fp = fopen(expect, "r")) == NULL)
+		fail_msg("%s: no sidecar %s", path, expect);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		n++;
+		if (strstr(err, line) == NULL)
+			fail_msg("%s: got \"%s\", expected \"%s\"", path, err,
+			    line);
+	}
+	fclose(fp);
+	if (n == 0)
+		fail_msg("%s: empty", expect);
 }
 
 static FILE	*cap_file;

@@ -17,6 +17,20 @@ int	fixture_tests_run(const char *group, const char *dir,
 	    const char *const *suffixes, void (*fn)(void **), size_t min);
 int	has_suffix(const char *s, const char *suffix);
 
+/*
+ * A bad fixture says what it must fail with in its first line,
+ * "# expect: TEXT": TEXT into buf (len octets at most).  Fails the test
+ * if the line is not of that form or TEXT is empty.
+ */
+void	fixture_read_expect(const char *path, char *buf, size_t len);
+
+/*
+ * Other bad fixtures list the messages they must give in a sidecar,
+ * NAME.expect beside NAME.EXT, one a line: each non-empty line must
+ * appear in err.  Fails the test if the sidecar is missing or empty.
+ */
+void	fixture_expect_sidecar(const char *path, const char *err);
+
 /* Sends stderr to a temporary file until capture_end, which restores it
  * and returns what was written meanwhile, NUL-terminated. */
 void	capture_begin(void);

@@ -147,19 +147,27 @@ test_defaults(void **state)
 	free(d);
 }
 
+/* Loading path must fail, with an error (into err) that names the file. */
 static void
-expect_error(const char *path, const char *want)
+load_fails(const char *path, char *err, size_t errlen)
 {
 	struct agent_conf	*o = malloc(sizeof(*o));
-	char			 err[ERR_MAX] = "";
 
 	assert_non_null(o);
 	agent_conf_default(o);
-	assert_int_equal(agent_conf_load(o, path, err, sizeof(err)), -1);
+	assert_int_equal(agent_conf_load(o, path, err, errlen), -1);
 	agent_conf_free(o);
 	free(o);
 	if (strncmp(err, path, strlen(path)) != 0)
 		fail_msg("error \"%s\" does not start with the file name", err);
+}
+
+static void
+expect_error(const char *path, const char *want)
+{
+	char	 err[ERR_MAX] = "";
+
+	load_fails(path, err, sizeof(err));
 	if (strstr(err, want) == NULL)
 		fail_msg("%s: got \"%s\", expected \"%s\"", path, err, want);
 }
@@ -187,24 +195,10 @@ static void
 test_bad_file(void **state)
 {
 	const char	*path = *state;
-	char		 expect[PATH_MAX], line[1024];
-	FILE		*fp;
-	int		 n = 0;
+	char		 err[ERR_MAX] = "";
 
-	snprintf(expect, sizeof(expect), "%.*s.expect",
-	    (int)(strrchr(path, '.') - path), path);
-	if ((fp = fopen(expect, "r")) == NULL)
-		fail_msg("%s: no sidecar %s", path, expect);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		n++;
-		expect_error(path, line);
-	}
-	fclose(fp);
-	if (n == 0)
-		fail_msg("%s: empty", expect);
+	load_fails(path, err, sizeof(err));
+	fixture_expect_sidecar(path, err);
 }
 
 int

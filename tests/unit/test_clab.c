@@ -34,7 +34,6 @@
 #define GOOD(f)		TEST_DATADIR "/clab/good/" f
 #define BADDIR		TEST_DATADIR "/clab/bad"
 #define OUT_MAX		8192
-#define EXPECT_TAG	"# expect: "
 
 
 /* clab_load with its messages captured into OUT. */
@@ -405,32 +404,13 @@ test_directory(void **state)
 	assert_contains(out, "/clab/good: error: not a regular file");
 }
 
-/* The TEXT of the first line, "# expect: TEXT". */
-static void
-read_expect(const char *path, char *buf, size_t len)
-{
-	FILE	*fp;
-
-	assert_non_null(fp = fopen(path, "r"));
-	if (fgets(buf, len, fp) == NULL)
-		buf[0] = '\0';
-	fclose(fp);
-	buf[strcspn(buf, "\n")] = '\0';
-	if (strncmp(buf, EXPECT_TAG, strlen(EXPECT_TAG)) != 0 ||
-	    buf[strlen(EXPECT_TAG)] == '\0')
-		fail_msg("%s: the first line must be \"" EXPECT_TAG "TEXT\"",
-		    path);
-	memmove(buf, buf + strlen(EXPECT_TAG),
-	    strlen(buf + strlen(EXPECT_TAG)) + 1);
-}
-
 static void
 test_bad_file(void **state)
 {
 	const char	*path = *state;
 	char		 expect[1024], out[OUT_MAX];
 
-	read_expect(path, expect, sizeof(expect));
+	fixture_read_expect(path, expect, sizeof(expect));
 	if (load_quiet(path, out, sizeof(out)) != NULL)
 		fail_msg("%s loaded, expected \"%s\"", path, expect);
 	assert_contains(out, expect);

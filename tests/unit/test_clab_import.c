@@ -41,7 +41,6 @@
 #define POD4	EXAMPLES_DIR "/pod-4s8l-numbered/pod-4s8l.clab.yml"
 #define DATA(f)	TEST_DATADIR "/clab_import/" f
 #define BADDIR	TEST_DATADIR "/clab_import/bad"
-#define EXPECT_TAG "# expect: "
 #define ERR_MAX	2048
 #define BAD_MIN	15
 
@@ -279,25 +278,6 @@ test_missing_files(void **state)
 	    "no-such.caps: cannot open: No such file or directory");
 }
 
-/* The TEXT of the first line, "# expect: TEXT". */
-static void
-read_expect(const char *path, char *buf, size_t len)
-{
-	FILE	*fp;
-
-	assert_non_null(fp = fopen(path, "r"));
-	if (fgets(buf, len, fp) == NULL)
-		buf[0] = '\0';
-	fclose(fp);
-	buf[strcspn(buf, "\n")] = '\0';
-	if (strncmp(buf, EXPECT_TAG, strlen(EXPECT_TAG)) != 0 ||
-	    buf[strlen(EXPECT_TAG)] == '\0')
-		fail_msg("%s: the first line must be \"" EXPECT_TAG "TEXT\"",
-		    path);
-	memmove(buf, buf + strlen(EXPECT_TAG),
-	    strlen(buf + strlen(EXPECT_TAG)) + 1);
-}
-
 static void
 test_bad_file(void **state)
 {
@@ -307,7 +287,7 @@ test_bad_file(void **state)
 	struct fabric		*f = (struct fabric *)&f;
 	char			 expect[1024], err[ERR_MAX] = "";
 
-	read_expect(path, expect, sizeof(expect));
+	fixture_read_expect(path, expect, sizeof(expect));
 	if (fab_import_clab(t, roles ? path : NULL, roles ? NULL : path,
 	    400e9, &f, err, sizeof(err)) != -1)
 		fail_msg("%s imported, expected \"%s\"", path, expect);

@@ -677,32 +677,14 @@ test_bad_file(void **state)
 {
 	const char		*path = *state;
 	struct fab_config	*cfg = (struct fab_config *)&cfg;
-	char			 expect[PATH_MAX], line[1024];
 	char			 err[ERR_MAX] = "";
-	FILE			*fp;
-	int			 n = 0;
 
-	snprintf(expect, sizeof(expect), "%.*s.expect",
-	    (int)(strrchr(path, '.') - path), path);
-	if ((fp = fopen(expect, "r")) == NULL)
-		fail_msg("%s: no sidecar %s", path, expect);
 	if (fab_config_load(path, &cfg, err, sizeof(err)) != -1)
 		fail_msg("%s loaded", path);
 	assert_ptr_equal(cfg, (struct fab_config *)&cfg);
 	if (strncmp(err, path, strlen(path)) != 0)
 		fail_msg("error \"%s\" does not start with the file name", err);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		n++;
-		if (strstr(err, line) == NULL)
-			fail_msg("%s: got \"%s\", expected \"%s\"", path, err,
-			    line);
-	}
-	fclose(fp);
-	if (n == 0)
-		fail_msg("%s: empty", expect);
+	fixture_expect_sidecar(path, err);
 }
 
 /* One test per fixture in bad/, named after the file. */

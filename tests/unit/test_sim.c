@@ -155,6 +155,21 @@ test_mm_dead_link(void **state)
 	"    - {a: h3, b: l2, capacity: 100G}\n" \
 	"    - {a: h4, b: l2, capacity: 100G}\n"
 
+/* TINY_FABRIC with one spine and the hosts of ONE_FLOW: no way round. */
+#define ONE_SPINE_FABRIC \
+	"fabric:\n" \
+	"  nodes:\n" \
+	"    - {name: s1, role: spine}\n" \
+	"    - {name: l1, role: leaf}\n" \
+	"    - {name: l2, role: leaf}\n" \
+	"    - {name: h1, role: host}\n" \
+	"    - {name: h3, role: host}\n" \
+	"  links:\n" \
+	"    - {a: l1, b: s1, capacity: 50G}\n" \
+	"    - {a: l2, b: s1, capacity: 50G}\n" \
+	"    - {a: h1, b: l1, capacity: 100G}\n" \
+	"    - {a: h3, b: l2, capacity: 100G}\n"
+
 #define ONE_FLOW \
 	"workload:\n" \
 	"  - {type: pipeline, stages: [h1, h3], size: 12.5GB}\n"
@@ -276,19 +291,7 @@ test_failover_delay(void **state)
 static void
 test_failure_stalls(void **state)
 {
-	static const char	*y =
-	    "fabric:\n"
-	    "  nodes:\n"
-	    "    - {name: s1, role: spine}\n"
-	    "    - {name: l1, role: leaf}\n"
-	    "    - {name: l2, role: leaf}\n"
-	    "    - {name: h1, role: host}\n"
-	    "    - {name: h3, role: host}\n"
-	    "  links:\n"
-	    "    - {a: l1, b: s1, capacity: 50G}\n"
-	    "    - {a: l2, b: s1, capacity: 50G}\n"
-	    "    - {a: h1, b: l1, capacity: 100G}\n"
-	    "    - {a: h3, b: l2, capacity: 100G}\n"
+	static const char	*y = ONE_SPINE_FABRIC
 	    "events:\n"
 	    "  - {at: 500ms, link: [l1, s1], action: down}\n"
 	    "  - {at: 1500ms, link: [l1, s1], action: restore}\n"
@@ -303,19 +306,7 @@ test_failure_stalls(void **state)
 static void
 test_partition(void **state)
 {
-	static const char	*y =
-	    "fabric:\n"
-	    "  nodes:\n"
-	    "    - {name: s1, role: spine}\n"
-	    "    - {name: l1, role: leaf}\n"
-	    "    - {name: l2, role: leaf}\n"
-	    "    - {name: h1, role: host}\n"
-	    "    - {name: h3, role: host}\n"
-	    "  links:\n"
-	    "    - {a: l1, b: s1, capacity: 50G}\n"
-	    "    - {a: l2, b: s1, capacity: 50G}\n"
-	    "    - {a: h1, b: l1, capacity: 100G}\n"
-	    "    - {a: h3, b: l2, capacity: 100G}\n"
+	static const char	*y = ONE_SPINE_FABRIC
 	    "controller: {interval: 1ms}\n"
 	    "events:\n"
 	    "  - {at: 500ms, link: [l1, s1], action: down}\n"
