@@ -74,8 +74,11 @@ print_weight_rows(json_object *blocks)
 			    jstr(p, "nexthop"), 100 * jnum(p, "share"),
 			    jnum(p, "frr_weight"));
 			if ((pr = json_object_object_get(p, "probe")) != NULL)
-				printf("%s rtt %.0f/%.0f us lost %.0f/%.0f "
+				printf("%s%s%s rtt %.0f/%.0f us lost %.0f/%.0f "
 				    "corrupt %.0f\n", jstr(pr, "state"),
+				    strcmp(jstr(pr, "fabricd"), "in") != 0 ?
+				    "," : "", strcmp(jstr(pr, "fabricd"), "in") ?
+				    jstr(pr, "fabricd") : "",
 				    jnum(pr, "rtt_median_us"),
 				    jnum(pr, "rtt_p99_us"), jnum(pr, "lost"),
 				    jnum(pr, "sent"),
