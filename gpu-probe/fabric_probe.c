@@ -258,6 +258,9 @@ next_wake(struct fp *fp)
 				w = min_u64(w, e);
 			if (p->rt_active)
 				w = min_u64(w, p->rt_end_us);
+			else if (fp->conf.retrace_us > 0)
+				w = min_u64(w, p->rt_started_us +
+				    fp->conf.retrace_us);
 		}
 	}
 	return w;
@@ -305,6 +308,7 @@ timers(struct fp *fp, struct ibuf *b, uint64_t now)
 		disc_tick(fp, t, now);
 		for (j = 0; j < t->npaths; j++) {
 			path_expire(&t->paths[j]->st, now);
+			rt_due(fp, t->paths[j], now);
 			rt_tick(fp, t->paths[j], now);
 			send_due(fp, t->paths[j], b, now);
 		}
@@ -402,6 +406,9 @@ usage(FILE *fp)
 	    "  --disc-wait MS       wait per round (200)\n"
 	    "  --remap SECONDS      re-discover this often (default: on "
 	    "SIGHUP)\n"
+	    "  --retrace MS         re-trace each path's port this often; 0: "
+	    "only\n"
+	    "                       before a change of state (1000)\n"
 	    "  --report MS          snapshot and telemetry interval (1000)\n"
 	    "  --count N            send N probes per path, then exit\n"
 	    "  --duration SECONDS   exit after this long\n"
@@ -504,6 +511,7 @@ static const struct option longopts[] = {
 	{ "disc-rounds", required_argument, NULL, 'n' },
 	{ "disc-wait", required_argument, NULL, 'w' },
 	{ "remap", required_argument, NULL, 'M' },
+	{ "retrace", required_argument, NULL, 'Y' },
 	{ "report", required_argument, NULL, 'e' },
 	{ "count", required_argument, NULL, 'N' },
 	{ "duration", required_argument, NULL, 'D' },
@@ -539,6 +547,7 @@ conf_default(struct fp_conf *c)
 	c->max_ttl = 8;
 	c->disc_rounds = 3;
 	c->disc_wait_us = 200000;
+	c->retrace_us = 1000000;
 	c->report_us = 1000000;
 	c->max_inflight = 1024;
 	c->backend = "udp";
@@ -566,6 +575,7 @@ num_opt(struct fp_conf *c, int ch, const char *a)
 	case 'n': name = "disc-rounds"; break;
 	case 'w': name = "disc-wait"; break;
 	case 'M': name = "remap"; break;
+	case 'Y': name = "retrace"; break;
 	case 'e': name = "report"; break;
 	case 'N': name = "count"; break;
 	case 'D': name = "duration"; break;
@@ -594,6 +604,7 @@ num_opt(struct fp_conf *c, int ch, const char *a)
 	case 'n': NUM(1, 100, 1, c->disc_rounds); break;
 	case 'w': NUM(1, 60000, 1000, c->disc_wait_us); break;
 	case 'M': NUM(0, 86400, 1000000, c->remap_us); break;
+	case 'Y': NUM(0, 3600000, 1000, c->retrace_us); break;
 	case 'e': NUM(10, 3600000, 1000, c->report_us); break;
 	case 'N': NUM(0, 1e12, 1, c->count); break;
 	case 'D': NUM(0, 86400 * 365, 1000000, c->duration_us); break;

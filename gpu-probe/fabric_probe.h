@@ -33,6 +33,8 @@
 #define FP_DISC_PAYLOAD		16	/* discovery probes: quoted whole */
 #define FP_GPU_BATCH		1024	/* --payload gpu: probes per batch */
 #define FP_UNSEEN_RETRY_US	500000	/* re-map while a path is unseen */
+#define FP_GONE_RETRY_MIN_US	1000000	/* while paths are gone: 1 s, */
+#define FP_GONE_RETRY_MAX_US	30000000 /* doubling to 30 s */
 /* discovery and re-trace probes: the sequence number carries the TTL */
 #define FP_DISC_SEQ(round, ttl)	((uint64_t)(round) << 8 | (ttl))
 #define FP_DISC_TTL(seq)	((unsigned int)((seq) & 0xff))
@@ -157,6 +159,8 @@ struct fp_target {
 	size_t			 npaths;
 	unsigned int		 generation;	/* discoveries so far */
 	uint64_t		 next_disc_us;
+	size_t			 most_paths;	/* found at once, ever */
+	uint64_t		 gone_wait_us;	/* re-discovery while fewer */
 	struct fp_disc		 disc;
 };
 
@@ -172,6 +176,7 @@ struct fp_conf {
 	unsigned int		 candidates, max_ttl, disc_rounds;
 	uint64_t		 disc_wait_us;
 	uint64_t		 remap_us;	/* 0: on SIGHUP only */
+	uint64_t		 retrace_us;	/* 0: before a change only */
 	uint64_t		 report_us;
 	uint64_t		 count;		/* probes per path; 0: forever */
 	uint64_t		 duration_us;
@@ -263,6 +268,7 @@ unsigned int	 disc_quoted_ttl(struct fp *, const uint8_t *, size_t,
 /* probe_retrace.c */
 void		 rt_start(struct fp *, struct fp_path *, uint64_t);
 void		 rt_tick(struct fp *, struct fp_path *, uint64_t);
+void		 rt_due(struct fp *, struct fp_path *, uint64_t);
 int		 rt_icmp(struct fp *, struct fp_path *, const uint8_t *,
 		    const struct net_icmp *);
 void		 rt_reply(struct fp_path *, const struct probe_pkt *);

@@ -159,6 +159,7 @@ path_refound(struct fp *fp, struct fp_target *t, struct fp_path *p,
 	p->dp = *dp;
 	p->port_moved = 0;
 	p->rt_active = 0;
+	p->rt_verdict = DISC_UNSURE;
 	if (fp->conf.verbs) {	/* a QP with the new port's flow label */
 		vb_path_free(fp, p);
 		vb_path_init(p, now);
@@ -301,6 +302,21 @@ disc_finish(struct fp *fp, struct fp_target *t, uint64_t now)
 		t->next_disc_us = now + 1000000;
 	else
 		t->next_disc_us = UINT64_MAX;
+	/*
+	 * Fewer paths than ever (a path gone: the fabric took it out, or a
+	 * port moved and nothing found it again): look for them again, 1 s
+	 * doubling to 30 s, so that a path the fabric puts back is probed.
+	 */
+	if (t->npaths > t->most_paths)
+		t->most_paths = t->npaths;
+	if (t->npaths < t->most_paths) {
+		t->gone_wait_us = t->gone_wait_us == 0 ? FP_GONE_RETRY_MIN_US :
+		    t->gone_wait_us * 2 > FP_GONE_RETRY_MAX_US ?
+		    FP_GONE_RETRY_MAX_US : t->gone_wait_us * 2;
+		if (now + t->gone_wait_us < t->next_disc_us)
+			t->next_disc_us = now + t->gone_wait_us;
+	} else
+		t->gone_wait_us = 0;
 	for (k = 0; k < t->npaths; k++)	/* look for the unseen again */
 		if ((t->paths[k]->state == TMSG_PATH_UNSEEN &&
 		    !t->paths[k]->probation) || t->paths[k]->port_moved)

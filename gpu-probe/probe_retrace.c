@@ -77,6 +77,23 @@ rt_send_round(struct fp *fp, struct fp_path *p)
 		log_warn("IP_TTL");
 }
 
+/*
+ * --retrace: every path's port re-traced this often, so that a port the
+ * fabric moved onto another path (a weight change, a link or a switch
+ * taken out) is noticed within that time even when nothing fails: its
+ * path then takes a port discovery finds for its routers.  Not for an
+ * unseen path (discovery looks for it).
+ */
+void
+rt_due(struct fp *fp, struct fp_path *p, uint64_t now)
+{
+	if (fp->conf.retrace_us == 0 || p->rt_active ||
+	    (p->state == TMSG_PATH_UNSEEN && !p->probation) ||
+	    now < p->rt_started_us + fp->conf.retrace_us)
+		return;
+	rt_start(fp, p, now);
+}
+
 /* Sends the next round, or ends with a verdict (then acts on it). */
 void
 rt_tick(struct fp *fp, struct fp_path *p, uint64_t now)
@@ -138,6 +155,37 @@ say(struct fp *fp, struct fp_path *p, uint8_t state)
 }
 
 /*
+ * No change pending: a periodic re-trace (rt_due) that found the port on
+ * another path re-maps it.  A failed path's port that moved means the
+ * fabric no longer routes over the path: it is unseen.
+ */
+static void
+steady(struct fp *fp, struct fp_path *p, uint64_t now)
+{
+	struct fp_target	*t = p->t;
+
+	if (p->rt_active || p->rt_verdict != DISC_MOVED || p->port_moved ||
+	    (p->state == TMSG_PATH_UNSEEN && !p->probation))
+		return;
+	p->rt_verdict = DISC_UNSURE;	/* acted on */
+	p->moves++;
+	p->port_moved = 1;
+	log_info("%s path %u: its port %u now crosses another path: %s",
+	    t->name, p->id, p->dp.sport, p->state == TMSG_PATH_OK ?
+	    "re-mapping" : "unseen until discovery finds it again");
+	if (p->state != TMSG_PATH_OK) {
+		p->probation = 0;
+		path_revert(&p->st, 1);
+		if (p->state != TMSG_PATH_UNSEEN)
+			say(fp, p, TMSG_PATH_UNSEEN);
+		if (t->next_disc_us > now + FP_UNSEEN_RETRY_US)
+			t->next_disc_us = now + FP_UNSEEN_RETRY_US;
+		return;
+	}
+	t->next_disc_us = now;
+}
+
+/*
  * What p's state machine says, as a state to say: a path found again after
  * it was unseen (on probation) is said ok only after recover-after good
  * answers in a row, failed by the usual rule; until then, nothing.
@@ -175,6 +223,7 @@ rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
 	if ((p->state == TMSG_PATH_UNSEEN && !p->probation) || want == -1 ||
 	    want == p->state) {
 		p->change_us = 0;
+		steady(fp, p, now);
 		return;
 	}
 	if (p->change_us == 0)
@@ -196,6 +245,7 @@ rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
 		p->moves++;
 		p->port_moved = 1;
 		p->probation = 0;
+		p->rt_verdict = DISC_UNSURE;	/* acted on */
 		if (p->state == TMSG_PATH_OK) {
 			path_revert(&p->st, 0);
 			t->next_disc_us = now;

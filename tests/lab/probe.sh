@@ -18,6 +18,12 @@
 #       replies at the sender: rejected, each counted exactly
 #   (e) the reports arrive signed and are accepted; under the wrong key
 #       every one is rejected (bad-mac)
+#   (e2) the fabric moves a port, nothing fails: leaf1's route to h4's
+#       subnet is set to spine2 alone (as when a controller takes spine1
+#       out); the periodic re-trace (--retrace, 1 s) sees the spine1
+#       path's port cross spine2: that path is gone (re-mapped), no
+#       failure said, the spine2 path untouched; the route restored, a
+#       later discovery finds the spine1 path again
 #   (f) SIGHUP re-maps: the same paths, the same ids; SIGTERM: exit 0
 #   (g) the same discovery and black-hole checks on a copy of
 #       examples/pod-4s8l-numbered ("prb4s8l": 4 spines, each named by
@@ -321,14 +327,64 @@ nacc=$(jq -r 'select(.type == "path") | .seq' "$tmp/dump-wrong.json" | wc -l)
 check "telemetry: under the wrong key all rejected as bad-mac ($nbad)" \
     test "$nbad" -ge 20 -a "$nacc" -eq 0
 
+# ---- (e2) a FIB change moves the spine1 path's port; nothing fails
+generation() {
+	jq -r 'select(.event == "discovered") | .generation' "$SEND" | tail -1
+}
+vias_of() {	# GENERATION: that discovery's paths' spines, sorted
+	jq -r --argjson g "$1" 'select(.event == "discovered" and .generation == $g) | [.paths[].via[0]] | sort | join(" ")' "$SEND"
+}
+# (by what jq prints, not its status: the last line may be half written)
+gone_event() {	# ID SINCE_NS
+	[ -n "$(jq -c --argjson id "$1" --argjson t "$2" 'select(.event == "path-gone" and .path.path_id == $id and .time_ns >= $t)' "$SEND" 2>/dev/null | head -n 1)" ]
+}
+failed_since() {	# ID SINCE_NS: failed or unseen said
+	[ -n "$(jq -c --argjson id "$1" --argjson t "$2" 'select(.event == "path-state" and .path.path_id == $id and .path.state != "ok" and .time_ns >= $t)' "$SEND" 2>/dev/null | head -n 1)" ]
+}
+until_ok() {	# SECONDS CMD...
+	n=$(($1 * 20))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+rj=$(ip -n "$(ns leaf1)" -j route show "$DSTNET")
+v1=$(echo "$rj" | jq -r '.[0].nexthops[] | select(.dev == "eth1") | .via.host')
+v2=$(echo "$rj" | jq -r '.[0].nexthops[] | select(.dev == "eth2") | .via.host')
+id1=$(id_of 10.0.0.1)
+id2=$(id_of 10.0.0.2)
+g0=$(generation)
+t0=$(date +%s%N)
+ip -n "$(ns leaf1)" route replace "$DSTNET" proto bgp metric 20 \
+    via inet6 "$v2" dev eth2
+check "FIB change: the spine1 path ($id1) is gone within 3 s" \
+    until_ok 3 gone_event "$id1" "$t0"
+echo "# FIB change to path-gone: $(ms_between "$t0" "$(jq -r --argjson id "$id1" 'select(.event == "path-gone" and .path.path_id == $id) | .time_ns' "$SEND" | tail -1)") ms"
+nofail() { ! failed_since "$id1" "$t0"; }
+check "FIB change: no failure said for it" nofail
+check "FIB change: the spine2 path ($id2) untouched" \
+    test "$(events_since "$id2" "$t0")" -eq 0
+ip -n "$(ns leaf1)" route replace "$DSTNET" proto bgp metric 20 \
+    nexthop via inet6 "$v1" dev eth1 nexthop via inet6 "$v2" dev eth2
+both_again() {
+	g=$(generation)
+	[ "$g" -gt "$g0" ] && [ "$(vias_of "$g")" = "10.0.0.1 10.0.0.2" ]
+}
+check "route restored: a later discovery finds the spine1 path again" \
+    until_ok 10 both_again
+
 # ---- (f) SIGHUP re-maps to the same paths; SIGTERM
+d=$(jq -c 'select(.event == "discovered")' "$SEND" | tail -1)
+g1=$(generation)
 ids0=$(echo "$d" | jq -c '[.paths[] | {path_id, via}] | sort_by(.path_id)')
 kill -HUP "$sender"
 remapped() {
-	jq -c 'select(.event == "discovered" and .generation == 2)' "$SEND" | grep -q .
+	jq -c --argjson g "$((g1 + 1))" 'select(.event == "discovered" and .generation == $g)' "$SEND" | grep -q .
 }
 check "SIGHUP: re-mapped" retry 10 remapped
-d2=$(jq -c 'select(.event == "discovered" and .generation == 2)' "$SEND" | head -1)
+d2=$(jq -c --argjson g "$((g1 + 1))" 'select(.event == "discovered" and .generation == $g)' "$SEND" | head -1)
 check "SIGHUP: the same paths, the same ids, none added" \
     test "$(echo "$d2" | jq -c '[.paths[] | {path_id, via}] | sort_by(.path_id)')" = "$ids0" -a \
     "$(echo "$d2" | jq .added)" -eq 0

@@ -15,14 +15,18 @@ pingpong-client)
 probe-respond)
 	fabric-probe --respond --backend verbs --allow 10.1.1.0/24 \
 	    --duration "$FABVM_secs" -j
+	rc=$?
 	echo "FABVM-RXE rcvd_pkts $(cat /sys/class/infiniband/rxe0/ports/1/hw_counters/rcvd_pkts)"
+	exit $rc
 	;;
 probe-send)
 	sleep 3		# the responder's VM boots too
 	fabric-probe --target "$FABVM_peer" --backend verbs \
 	    --interval 20 --timeout 100 --fail-after 5 --recover-after 10 \
 	    --report 1000 --duration "$FABVM_secs" -j
+	rc=$?
 	echo "FABVM-RXE sent_pkts $(cat /sys/class/infiniband/rxe0/ports/1/hw_counters/sent_pkts)"
+	exit $rc
 	;;
 *)
 	echo "guest: unknown role '$FABVM_role'"

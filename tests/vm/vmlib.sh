@@ -53,6 +53,15 @@ vm_copy() {
 	for f in "$@"; do
 		mkdir -p "$root$(dirname "$f")"
 		cp -L "$f" "$root$f"
+	done
+	vm_libs "$root" "$@"
+}
+
+# vm_libs ROOT FILE...: the shared libraries FILEs load, at their paths.
+vm_libs() {
+	root=$1
+	shift
+	for f in "$@"; do
 		ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'
 	done | sort -u | while read -r l; do
 		[ -f "$root$l" ] && continue
@@ -76,12 +85,15 @@ vm_initrd() {
 	done
 	prov=$(ls /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so)
 	vm_copy "$root" /sbin/ip "$(command -v rdma)" "$(command -v nft)" \
-	    "$(command -v ibv_devinfo)" "$(command -v ibv_rc_pingpong)" \
-	    "$prov" "$@"
+	    "$(command -v ibv_devinfo)" "$(command -v ibv_rc_pingpong)" "$prov"
 	cp /etc/libibverbs.d/rxe.driver "$root/etc/libibverbs.d/"
-	for f in "$@"; do	# the programs under test, by name in /bin
-		ln -sf "$f" "$root/bin/$(basename "$f")"
+	# the programs under test, by name in /usr/local/bin (not at their
+	# paths: a build tree under /tmp would be hidden by the VM's tmpfs)
+	mkdir -p "$root/usr/local/bin"
+	for f in "$@"; do
+		cp -L "$f" "$root/usr/local/bin/$(basename "$f")"
 	done
+	vm_libs "$root" "$@"
 	for m in $VM_MODULES; do
 		f=$(find "$VM_MODDIR" -name "$m.ko" | head -n 1)
 		[ -n "$f" ] || { echo "vm_initrd: no module $m" >&2; return 1; }
@@ -110,7 +122,7 @@ exit 1
 EOF
 	cat >"$root/init" <<'EOF'
 #!/bin/sh
-PATH=/bin:/sbin:/usr/bin:/usr/sbin
+PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin
 export PATH
 mount -t proc proc /proc
 mount -t sysfs sys /sys
