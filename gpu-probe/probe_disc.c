@@ -123,7 +123,6 @@ disc_via(const struct disc_path *p, const uint32_t **via)
 enum disc_verdict
 disc_check(const struct disc_cand *c, const struct disc_path *p)
 {
-	const uint32_t	*via;
 	unsigned int	 t, need;
 
 	for (t = 1; t <= DISC_MAX_TTL; t++)
@@ -133,12 +132,27 @@ disc_check(const struct disc_cand *c, const struct disc_path *p)
 		return DISC_MOVED;
 	if (c->bad)
 		return DISC_UNSURE;
-	/* up to the last via hop: its TTL is its index in hops, plus 1 */
-	need = (unsigned int)(disc_via(p, &via) + (size_t)(via - p->hops));
-	for (t = 1; t <= need; t++)
+	/* the via hops (what tells paths apart): TTL = index in hops + 1 */
+	for (t = disc_via_ttls(p, &need); t <= need; t++)
 		if (!c->got[t])
 			return DISC_UNSURE;
 	return DISC_SAME;
+}
+
+/*
+ * The TTLs of p's via hops, first (returned) to *last: all that a
+ * re-trace needs to send, since the hops around them (the two leaves)
+ * are the same on every path between two hosts.  None (first > *last)
+ * for a path without routers.
+ */
+unsigned int
+disc_via_ttls(const struct disc_path *p, unsigned int *last)
+{
+	const uint32_t	*via;
+	size_t		 n = disc_via(p, &via);
+
+	*last = (unsigned int)(n + (size_t)(via - p->hops));
+	return (unsigned int)(via - p->hops) + 1;
 }
 
 const char *

@@ -47,8 +47,8 @@ struct disc_path {
 
 /*
  * A re-trace of a known path's source port, judged against the path:
- * SAME when every hop up to its last via hop answered and each answer
- * names the path's router; MOVED when an answer names another router, a
+ * SAME when its via hops (disc_via) answered and every answer names the
+ * path's router; MOVED when an answer names another router, a
  * router answers past the path's length, or the destination answers at
  * another TTL (the fabric now hashes that port onto another path);
  * UNSURE otherwise (hops missing, none contradicting: a black hole past
@@ -64,6 +64,7 @@ enum disc_verdict {
 enum disc_verdict disc_check(const struct disc_cand *,
 	    const struct disc_path *);
 const char	*disc_verdict_str(enum disc_verdict);
+unsigned int	 disc_via_ttls(const struct disc_path *, unsigned int *);
 void	 disc_hop(struct disc_cand *, unsigned int, uint32_t);
 void	 disc_reached(struct disc_cand *, unsigned int);
 int	 disc_complete(const struct disc_cand *);

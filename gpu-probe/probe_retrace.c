@@ -12,10 +12,11 @@
  * discovery does), judged by disc_check():
  *
  *   ok -> failed   the re-trace starts at the first bad outcome of a run,
- *                  so its verdict is usually in before the failure is due.
- *                  SAME or UNSURE (a black hole past the spine hides the
- *                  later hops): failed.  MOVED: not this path's failure;
- *                  the change is undone and the target re-mapped.
+ *                  so its verdict is usually in before the failure is due;
+ *                  it is waited for at most --timeout past that.  SAME or
+ *                  UNSURE (routers that limit ICMP): failed.  MOVED: not
+ *                  this path's failure; the change is undone and the
+ *                  target re-mapped.
  *   failed -> ok   the re-trace starts when the state machine recovers.
  *                  SAME: ok.  MOVED: the port no longer reaches the path
  *                  (it is out of the FIB): the path stays failed, UNSEEN,
@@ -27,9 +28,10 @@
  *                  said ok after recover-after good answers in a row (and
  *                  a SAME re-trace), failed by the usual rule.
  *
- * Time: one round when the routers answer at once (the lab: a few ms);
- * at most --disc-rounds x --disc-wait when they do not, which is then
- * added to the detection bound (docs/PROBE.md).
+ * A re-trace sends only the TTLs of the path's via hops (the spines: the
+ * leaves are the same on every path), one ICMP per spine per round.
+ * Time: one round when the routers answer at once (the lab: under a
+ * millisecond); at most --disc-rounds x --disc-wait when they do not.
  */
 #include "config.h"
 
@@ -56,12 +58,14 @@ static void
 rt_send_round(struct fp *fp, struct fp_path *p)
 {
 	struct ibuf	*b;
-	unsigned int	 ttl;
+	unsigned int	 ttl, last;
 	int		 t64 = 64;
 
 	if ((b = ibuf_open(PROBE_PKT_MAX)) == NULL)
 		return;
-	for (ttl = 1; ttl <= fp->conf.max_ttl; ttl++) {
+	/* only the via hops: routers limit ICMP, spend none on the leaves */
+	for (ttl = disc_via_ttls(&p->dp, &last); ttl <= last &&
+	    ttl <= fp->conf.max_ttl; ttl++) {
 		if (p->rt.got[ttl] || (p->rt.reached && ttl > p->rt.reached))
 			continue;
 		ibuf_truncate(b, 0);
@@ -155,34 +159,42 @@ say(struct fp *fp, struct fp_path *p, uint8_t state)
 }
 
 /*
- * No change pending: a periodic re-trace (rt_due) that found the port on
- * another path re-maps it.  A failed path's port that moved means the
- * fabric no longer routes over the path: it is unseen.
+ * p's port was found crossing another path.  An ok path is re-mapped (it
+ * takes a port discovery finds for its routers); a failed one is unseen:
+ * the fabric no longer routes over it.
  */
 static void
-steady(struct fp *fp, struct fp_path *p, uint64_t now)
+moved(struct fp *fp, struct fp_path *p, uint64_t now)
 {
 	struct fp_target	*t = p->t;
 
-	if (p->rt_active || p->rt_verdict != DISC_MOVED || p->port_moved ||
-	    (p->state == TMSG_PATH_UNSEEN && !p->probation))
-		return;
 	p->rt_verdict = DISC_UNSURE;	/* acted on */
 	p->moves++;
 	p->port_moved = 1;
+	p->probation = 0;
 	log_info("%s path %u: its port %u now crosses another path: %s",
 	    t->name, p->id, p->dp.sport, p->state == TMSG_PATH_OK ?
 	    "re-mapping" : "unseen until discovery finds it again");
-	if (p->state != TMSG_PATH_OK) {
-		p->probation = 0;
-		path_revert(&p->st, 1);
-		if (p->state != TMSG_PATH_UNSEEN)
-			say(fp, p, TMSG_PATH_UNSEEN);
-		if (t->next_disc_us > now + FP_UNSEEN_RETRY_US)
-			t->next_disc_us = now + FP_UNSEEN_RETRY_US;
+	if (p->state == TMSG_PATH_OK) {
+		path_revert(&p->st, 0);
+		t->next_disc_us = now;
 		return;
 	}
-	t->next_disc_us = now;
+	path_revert(&p->st, 1);
+	if (p->state != TMSG_PATH_UNSEEN)
+		say(fp, p, TMSG_PATH_UNSEEN);
+	if (t->next_disc_us > now + FP_UNSEEN_RETRY_US)
+		t->next_disc_us = now + FP_UNSEEN_RETRY_US;
+}
+
+/* No change pending: a periodic re-trace (rt_due) that found it moved. */
+static void
+steady(struct fp *fp, struct fp_path *p, uint64_t now)
+{
+	if (p->rt_active || p->rt_verdict != DISC_MOVED || p->port_moved ||
+	    (p->state == TMSG_PATH_UNSEEN && !p->probation))
+		return;
+	moved(fp, p, now);
 }
 
 /*
@@ -208,7 +220,6 @@ wanted(const struct fp_path *p)
 void
 rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
 {
-	struct fp_target	*t = p->t;
 	int			 want;
 
 	if (p->st.consec_bad == 0)
@@ -228,6 +239,19 @@ rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
 	}
 	if (p->change_us == 0)
 		p->change_us = now;
+	/*
+	 * A failure waits for the re-trace begun at the first bad outcome,
+	 * but no longer than a probe's timeout past its due time: routers
+	 * that limit ICMP must not hold a failure back.  A later MOVED
+	 * verdict makes it unseen (steady()).
+	 */
+	if (p->rt_active && want == TMSG_PATH_FAILED &&
+	    now - p->change_us >= p->st.conf->timeout_us) {
+		p->probation = 0;
+		say(fp, p, TMSG_PATH_FAILED);
+		p->change_us = 0;
+		return;
+	}
 	if (p->rt_active)
 		return;
 	/* a verdict from before the change (or the bad run) does not count */
@@ -238,24 +262,7 @@ rt_gate(struct fp *fp, struct fp_path *p, uint64_t now)
 	}
 	p->change_us = 0;
 	if (p->rt_verdict == DISC_MOVED) {
-		log_info("%s path %u: its port %u now crosses another path: %s",
-		    t->name, p->id, p->dp.sport, p->state == TMSG_PATH_OK ?
-		    "re-mapping, not failing it" : "unseen until discovery finds "
-		    "it again");
-		p->moves++;
-		p->port_moved = 1;
-		p->probation = 0;
-		p->rt_verdict = DISC_UNSURE;	/* acted on */
-		if (p->state == TMSG_PATH_OK) {
-			path_revert(&p->st, 0);
-			t->next_disc_us = now;
-			return;
-		}
-		path_revert(&p->st, 1);
-		if (p->state != TMSG_PATH_UNSEEN)
-			say(fp, p, TMSG_PATH_UNSEEN);
-		if (t->next_disc_us > now + FP_UNSEEN_RETRY_US)
-			t->next_disc_us = now + FP_UNSEEN_RETRY_US;
+		moved(fp, p, now);
 		return;
 	}
 	if (want == TMSG_PATH_FAILED || p->rt_verdict == DISC_SAME) {

@@ -138,6 +138,16 @@ retry() {	# retry N CMD...: up to N tries, a second apart
 	done
 }
 
+poll_until() {	# poll_until SECONDS CMD...: until CMD succeeds, 50 ms polls
+	polls=$(($1 * 20))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		polls=$((polls - 1))
+		[ "$polls" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
 now() {
 	date +%s.%N
 }

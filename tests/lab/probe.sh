@@ -341,15 +341,6 @@ gone_event() {	# ID SINCE_NS
 failed_since() {	# ID SINCE_NS: failed or unseen said
 	[ -n "$(jq -c --argjson id "$1" --argjson t "$2" 'select(.event == "path-state" and .path.path_id == $id and .path.state != "ok" and .time_ns >= $t)' "$SEND" 2>/dev/null | head -n 1)" ]
 }
-until_ok() {	# SECONDS CMD...
-	n=$(($1 * 20))
-	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.05
-	done
-}
 rj=$(ip -n "$(ns leaf1)" -j route show "$DSTNET")
 v1=$(echo "$rj" | jq -r '.[0].nexthops[] | select(.dev == "eth1") | .via.host')
 v2=$(echo "$rj" | jq -r '.[0].nexthops[] | select(.dev == "eth2") | .via.host')
@@ -360,7 +351,7 @@ t0=$(date +%s%N)
 ip -n "$(ns leaf1)" route replace "$DSTNET" proto bgp metric 20 \
     via inet6 "$v2" dev eth2
 check "FIB change: the spine1 path ($id1) is gone within 3 s" \
-    until_ok 3 gone_event "$id1" "$t0"
+    poll_until 3 gone_event "$id1" "$t0"
 echo "# FIB change to path-gone: $(ms_between "$t0" "$(jq -r --argjson id "$id1" 'select(.event == "path-gone" and .path.path_id == $id) | .time_ns' "$SEND" | tail -1)") ms"
 nofail() { ! failed_since "$id1" "$t0"; }
 check "FIB change: no failure said for it" nofail
@@ -373,7 +364,7 @@ both_again() {
 	[ "$g" -gt "$g0" ] && [ "$(vias_of "$g")" = "10.0.0.1 10.0.0.2" ]
 }
 check "route restored: a later discovery finds the spine1 path again" \
-    until_ok 10 both_again
+    poll_until 10 both_again
 
 # ---- (f) SIGHUP re-maps to the same paths; SIGTERM
 d=$(jq -c 'select(.event == "discovered")' "$SEND" | tail -1)

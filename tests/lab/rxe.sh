@@ -58,7 +58,11 @@ sed -i "s/^name: .*/name: $NAME/" "$topo"
 check "lab $NAME converged" "$FABRICCTL" lab wait -t "$topo" --timeout 90
 for n in 1 2 3 4; do
 	ip netns exec "$(ns "leaf$n")" sysctl -qw \
-	    net.ipv4.fib_multipath_hash_policy=1
+	    net.ipv4.fib_multipath_hash_policy=1 net.ipv4.icmp_ratelimit=0
+done
+for n in 1 2; do	# routers that answer every TTL-expired probe, as
+	# probe.sh's (discovery and re-traces rely on their ICMP)
+	ip netns exec "$(ns "spine$n")" sysctl -qw net.ipv4.icmp_ratelimit=0
 done
 for s in 1 2; do	# which RoCEv2 source ports from h1 each spine forwards
 	ip netns exec "$(ns "spine$s")" nft -f - <<'NFT'
@@ -74,15 +78,6 @@ done
 roce_packets() {	# SPINE: UDP 4791 packets from h1 it forwarded
 	ip netns exec "$(ns "spine$1")" nft -j list chain inet fvtest fv_fwd |
 	    jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add // 0'
-}
-vm_wait_cmd() {	# SECONDS CMD...: until CMD succeeds, 50 ms polls
-	n=$(($1 * 20))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.05
-	done
 }
 roce_sports() {	# SPINE: their source ports
 	ip netns exec "$(ns "spine$1")" nft -j list set inet fvtest sports |
@@ -141,7 +136,7 @@ disc() {
 	events | jq -c 'select(.event == "discovered" and (.paths | length) > 0)' | head -n 1
 }
 discovered() { [ -n "$(disc)" ]; }
-check "verbs: the sender discovered paths" vm_wait_cmd 90 discovered
+check "verbs: the sender discovered paths" poll_until 90 discovered
 d=$(disc)
 echo "# discovered: $(echo "$d" | jq -c '[.paths[] | {path_id, sport, via}]')"
 check "verbs: two paths, one via each spine" \
@@ -161,7 +156,7 @@ answered() {	# PATH_ID N: a report with more than N answers on it
 both_answered() {
 	answered "$(id_via 10.0.0.1)" 20 && answered "$(id_via 10.0.0.2)" 20
 }
-check "verbs: both paths answered over their QPs" vm_wait_cmd 30 both_answered
+check "verbs: both paths answered over their QPs" poll_until 30 both_answered
 check "verbs: spine1 carried path 10.0.0.1's port $s1, and only it" \
     test "$(roce_sports 1 | sort -u | tr '\n' ' ')" = "$s1 "
 check "verbs: spine2 carried path 10.0.0.2's port $s2, and only it" \
@@ -177,7 +172,7 @@ ip netns exec "$(ns spine1)" nft add chain inet fvhole f \
 ip netns exec "$(ns spine1)" nft add rule inet fvhole f udp dport 4791 drop
 t0=$(now)
 check "verbs: spine1 black-holed: its path failed" \
-    vm_wait_cmd 10 state_of "$(id_via 10.0.0.1)" failed
+    poll_until 10 state_of "$(id_via 10.0.0.1)" failed
 t1=$(now)
 echo "# black hole to failed (host's view, 50 ms polls): $(elapsed "$t0" "$t1") s"
 check "verbs: ... within 1.5 s" \
@@ -188,7 +183,7 @@ spine2_quiet() {
 check "verbs: ... and the path via spine2 did not change" spine2_quiet
 ip netns exec "$(ns spine1)" nft delete table inet fvhole
 check "verbs: fault removed: the path recovers" \
-    vm_wait_cmd 10 state_of "$(id_via 10.0.0.1)" ok
+    poll_until 10 state_of "$(id_via 10.0.0.1)" ok
 for h in h1 h4; do
 	vm_wait "$tmp/$h.log" 'FABVM-RC=' 90
 	check "$h: fabric-probe exit 0" grep -q 'FABVM-RC=0' "$tmp/$h.log"

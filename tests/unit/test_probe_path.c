@@ -360,7 +360,8 @@ static void
 test_disc_check(void **state)
 {
 	struct disc_cand	 c = cand(100, 0x0a000001, 1), r;
-	struct disc_path	 p[1];
+	struct disc_path	 p[1], q;
+	unsigned int		 n;
 
 	(void)state;
 	assert_int_equal(disc_group(&c, 1, p, 1), 1);
@@ -373,6 +374,22 @@ test_disc_check(void **state)
 	assert_int_equal(disc_check(&r, p), DISC_UNSURE);
 	disc_hop(&r, 2, 0x0a000001);
 	assert_int_equal(disc_check(&r, p), DISC_SAME);
+	/* the spine alone (the leaves rate-limited their ICMP): same */
+	r = (struct disc_cand){ .sport = 100 };
+	disc_hop(&r, 2, 0x0a000001);
+	assert_int_equal(disc_check(&r, p), DISC_SAME);
+	/* the TTLs a re-trace sends: the via hops' */
+	assert_int_equal(disc_via_ttls(p, &n), 2);
+	assert_int_equal(n, 2);
+	q = *p;
+	q.nhops = 5;		/* three tiers: leaf spine super spine leaf */
+	assert_int_equal(disc_via_ttls(&q, &n), 2);
+	assert_int_equal(n, 4);
+	q.nhops = 1;		/* one router: it is the path */
+	assert_int_equal(disc_via_ttls(&q, &n), 1);
+	assert_int_equal(n, 1);
+	q.nhops = 0;		/* on-link: nothing to send */
+	assert_true(disc_via_ttls(&q, &n) > n);
 	/* dropped before the spine: nothing contradicts, not sure */
 	r = (struct disc_cand){ .sport = 100 };
 	disc_hop(&r, 1, 0x0a010101);

@@ -23,7 +23,7 @@ probe-send)
 	sleep 3		# the responder's VM boots too
 	fabric-probe --target "$FABVM_peer" --backend verbs \
 	    --interval 20 --timeout 100 --fail-after 5 --recover-after 10 \
-	    --report 1000 --duration "$FABVM_secs" -j
+	    --report 1000 --duration "$FABVM_secs" -j -v
 	rc=$?
 	echo "FABVM-RXE sent_pkts $(cat /sys/class/infiniband/rxe0/ports/1/hw_counters/sent_pkts)"
 	exit $rc
