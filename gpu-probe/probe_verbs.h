@@ -135,6 +135,7 @@ struct verbs_peer {
 
 #define VERBS_EV_RECV		1
 #define VERBS_EV_QP_ERROR	2
+#define VERBS_EV_UNVERIFIED	3	/* GPU receive, verify failed */
 
 struct verbs_ev {
 	int		 type;
@@ -145,7 +146,8 @@ struct verbs_ev {
 	size_t		 len;		/* RECV: octets */
 	int		 status;	/* QP_ERROR: enum ibv_wc_status */
 	const char	*why;		/* QP_ERROR: ibv_wc_status_str() */
-	int		 gpu;		/* RECV: payload in GPU memory, */
+	int		 gpu;		/* RECV: payload in GPU memory, not
+					   yet verified (gdr_verify()), */
 	size_t		 gpu_off;	/* at this octet of the dma-buf */
 };
 
@@ -189,5 +191,20 @@ int		 verbs_rc_send_gpu(struct verbs_rc *, struct verbs_qp *,
 		    const void *, size_t, const void *, size_t, size_t, char *,
 		    size_t);
 const struct verbs_rc_stats *verbs_rc_stats(const struct verbs_rc *);
+
+/*
+ * probe_gdr.c: GPUDirect glue (CUDA; without it both fail, saying so)
+ *   gdr_export   GPU memory for conf's payload slots exported as a
+ *                dma-buf; conf's dmabuf_* filled for verbs_rc_open()
+ *   gdr_verify   the unverified GPU receives among the events, verified
+ *                in place in runs of consecutive slots; the calls made,
+ *                or -1 (those receives become VERBS_EV_UNVERIFIED)
+ */
+struct payload_gpu;
+
+int		 gdr_export(struct payload_gpu *, struct verbs_rc_conf *,
+		    char *, size_t);
+int		 gdr_verify(struct payload_gpu *, uint32_t, struct verbs_ev *,
+		    size_t);
 
 #endif /* FABRIC_PROBE_VERBS_H */
