@@ -39,6 +39,14 @@ gdr_export(struct payload_gpu *g, struct verbs_rc_conf *c, char *err,
 	return 0;
 }
 
+/* n payloads of len octets from octet off of the dma-buf, in place. */
+int
+gdr_fill(struct payload_gpu *g, size_t off, size_t len, size_t n,
+    uint64_t seed, const uint64_t *seqs, uint64_t *csums)
+{
+	return payload_gpu_fill_dmabuf(g, off, len, n, seed, seqs, csums);
+}
+
 /* Verifies the m payloads of one run; their events get the verdicts. */
 static int
 gdr_verify_run(struct payload_gpu *g, uint32_t plen, struct verbs_ev **run,
@@ -106,6 +114,20 @@ gdr_verify(struct payload_gpu *g, uint32_t plen, struct verbs_ev *ev,
 	return -1;
 }
 #else
+int
+gdr_fill(struct payload_gpu *g, size_t off, size_t len, size_t n,
+    uint64_t seed, const uint64_t *seqs, uint64_t *csums)
+{
+	(void)g;
+	(void)off;
+	(void)len;
+	(void)n;
+	(void)seed;
+	(void)seqs;
+	(void)csums;
+	return -1;
+}
+
 int
 gdr_export(struct payload_gpu *g, struct verbs_rc_conf *c, char *err,
     size_t len)

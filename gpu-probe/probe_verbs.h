@@ -196,6 +196,8 @@ const struct verbs_rc_stats *verbs_rc_stats(const struct verbs_rc *);
  * probe_gdr.c: GPUDirect glue (CUDA; without it both fail, saying so)
  *   gdr_export   GPU memory for conf's payload slots exported as a
  *                dma-buf; conf's dmabuf_* filled for verbs_rc_open()
+ *   gdr_fill     n payloads filled in place from octet off (a run of
+ *                send slots from verbs_rc_gpu_room()); 0 or -1
  *   gdr_verify   the unverified GPU receives among the events, verified
  *                in place in runs of consecutive slots; the calls made,
  *                or -1 (those receives become VERBS_EV_UNVERIFIED)
@@ -204,6 +206,8 @@ struct payload_gpu;
 
 int		 gdr_export(struct payload_gpu *, struct verbs_rc_conf *,
 		    char *, size_t);
+int		 gdr_fill(struct payload_gpu *, size_t, size_t, size_t, uint64_t,
+		    const uint64_t *, uint64_t *);
 int		 gdr_verify(struct payload_gpu *, uint32_t, struct verbs_ev *,
 		    size_t);
 
