@@ -123,8 +123,8 @@ vb_open(struct fp *fp)
 		}
 	}
 	if ((fp->rc = verbs_rc_open(&c, err, sizeof(err))) == NULL) {
-		log_warnx("--backend verbs%s: %s", fp->conf.payload_gpu ?
-		    " --payload gpu" : "", err);
+		log_warnx("%s: %s", fp->conf.payload_gpu ? "--payload gpu "
+		    "with --backend verbs" : "--backend verbs", err);
 		return -1;
 	}
 	if (fp->conf.payload_gpu)
