@@ -34,9 +34,28 @@
 #include "log.h"
 #include "payload.h"
 #include "probe_net.h"
+#include "probe_verbs.h"
 
 static int	 failures;
 static uint32_t	 window;		/* max_inflight; 0: by size */
+
+/*
+ * UDP only: probe_tx.c's --backend verbs calls (probe_vctl.c, probe_rc.c,
+ * probe_gdr.c, which need libibverbs and the control protocol) are never
+ * reached here (conf.verbs is 0); these stand in for them at link time.
+ */
+int vb_hold(const struct fp_path *p) { (void)p; return 0; }
+int vb_send(struct fp *fp, struct fp_path *p, const void *b, size_t n)
+{ (void)fp; (void)p; (void)b; (void)n; abort(); }
+int vb_send_gpu(struct fp *fp, struct fp_path *p, const struct ibuf *h,
+    const struct ibuf *t, size_t off)
+{ (void)fp; (void)p; (void)h; (void)t; (void)off; abort(); }
+size_t verbs_rc_gpu_room(struct verbs_rc *rc, size_t n, size_t *off)
+{ (void)rc; (void)n; (void)off; abort(); }
+int gdr_fill(struct payload_gpu *g, size_t off, size_t len, size_t n,
+    uint64_t seed, const uint64_t *seqs, uint64_t *csums)
+{ (void)g; (void)off; (void)len; (void)n; (void)seed; (void)seqs;
+  (void)csums; abort(); }
 
 /* Root can give a socket more than rmem_max: then wide windows lose none. */
 static void

@@ -673,15 +673,24 @@ check_conf(struct fp *fp)
 	char		 err[128];
 	size_t		 i;
 
+#ifndef HAVE_CUDA
+	if (c->payload_gpu) {
+		fprintf(stderr, "fabric-probe: --payload gpu: built without "
+		    "CUDA: configure --with-cuda\n");
+		return -1;
+	}
+#endif
 	if (strcmp(c->backend, "verbs") == 0) {
 		if (verbs_check(err, sizeof(err)) == -1) {
 			fprintf(stderr, "fabric-probe: --backend verbs: %s\n",
 			    err);
 			return -1;
 		}
-		if (c->payload_gpu) {
-			fprintf(stderr, "fabric-probe: --payload gpu: not with "
-			    "--backend verbs yet\n");
+		/* GPUDirect: every probe's payload fills a GPU slot */
+		if (c->payload_gpu && c->size == 0) {
+			fprintf(stderr, "fabric-probe: --payload gpu with "
+			    "--backend verbs: --size 0: want 1 to %d\n",
+			    PROBE_PAYLOAD_MAX);
 			return -1;
 		}
 		c->verbs = 1;
@@ -695,13 +704,6 @@ check_conf(struct fp *fp)
 		    "verbs\n", c->backend);
 		return -1;
 	}
-#ifndef HAVE_CUDA
-	if (c->payload_gpu) {
-		fprintf(stderr, "fabric-probe: --payload gpu: built without "
-		    "CUDA: configure --with-cuda\n");
-		return -1;
-	}
-#endif
 	if (!c->respond && fp->ntargets == 0) {
 		fprintf(stderr, "fabric-probe: nothing to do: give --respond "
 		    "and/or --target\n");

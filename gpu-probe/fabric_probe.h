@@ -55,7 +55,8 @@ struct fp_rx_counters {
 	uint64_t		 replies;	/* responder: echoes sent */
 	uint64_t		 send_errors;
 	uint64_t		 icmp;		/* ICMP errors on path sockets */
-	uint64_t		 gpu_errors;	/* batches redone on the CPU */
+	uint64_t		 gpu_errors;	/* batches redone on the CPU
+						   (verbs: not done at all) */
 };
 
 struct fp_target;
@@ -287,6 +288,8 @@ void		 vb_path_io(struct fp *, struct fp_path *, uint64_t);
 void		 vb_tick(struct fp *, uint64_t);
 uint64_t	 vb_next_wake(const struct fp *);
 int		 vb_send(struct fp *, struct fp_path *, const void *, size_t);
+int		 vb_send_gpu(struct fp *, struct fp_path *, const struct ibuf *,
+		    const struct ibuf *, size_t);
 int		 vb_hold(const struct fp_path *);
 void		 vb_path_init(struct fp_path *, uint64_t);
 void		 vb_path_free(struct fp *, struct fp_path *);

@@ -133,6 +133,17 @@ probe_write_hdr(struct ibuf *b, const struct probe_pkt *p)
 	return 0;
 }
 
+/* The trailer: checksum, pad, ICRC (zero). */
+static int
+probe_write_trailer(struct ibuf *b, const struct probe_pkt *p)
+{
+	if (ibuf_add_n64(b, p->csum) == -1 ||
+	    ibuf_add_zero(b, probe_pad(p->payload_len)) == -1 ||
+	    ibuf_add_n32(b, 0) == -1)
+		return -1;
+	return 0;
+}
+
 /* given: a payload filled elsewhere (the GPU path), p->csum its checksum */
 static int
 probe_write_body(struct ibuf *b, struct probe_pkt *p, const void *given)
@@ -146,11 +157,7 @@ probe_write_body(struct ibuf *b, struct probe_pkt *p, const void *given)
 		p->csum = payload_fill(pl, p->payload_len, p->seed, p->seq);
 	else if (p->payload_len > 0)
 		memcpy(pl, given, p->payload_len);
-	if (ibuf_add_n64(b, p->csum) == -1 ||
-	    ibuf_add_zero(b, probe_pad(p->payload_len)) == -1 ||
-	    ibuf_add_n32(b, 0) == -1)
-		return -1;
-	return 0;
+	return probe_write_trailer(b, p);
 }
 
 /*
@@ -184,6 +191,34 @@ probe_write_payload(struct ibuf *b, struct probe_pkt *p, const void *payload,
 	    probe_write_body(b, p, payload) == -1) {
 		saved = errno;
 		(void)ibuf_truncate(b, start);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The packet without its payload, for a payload that lies elsewhere (in
+ * GPU memory the NIC gathers from): BTH, DETH if UD and the probe header
+ * appended to head, checksum (csum, the payload's), pad and ICRC to tail.
+ * Sent as head, payload_len octets of payload, tail, the octets are those
+ * probe_write_payload() builds.  On failure (-1) both are as they were.
+ */
+int
+probe_write_split(struct ibuf *head, struct ibuf *tail, struct probe_pkt *p,
+    uint64_t csum)
+{
+	size_t	 hs = ibuf_size(head), ts = ibuf_size(tail);
+	int	 saved;
+
+	if (probe_check(p) == -1)
+		return -1;
+	p->csum = csum;
+	if (probe_write_bth(head, p) == -1 || probe_write_hdr(head, p) == -1 ||
+	    probe_write_trailer(tail, p) == -1) {
+		saved = errno;
+		(void)ibuf_truncate(head, hs);
+		(void)ibuf_truncate(tail, ts);
 		errno = saved;
 		return -1;
 	}
@@ -247,25 +282,45 @@ probe_parse_hdr(struct ibuf *b, struct probe_pkt *p)
 	return PROBE_OK;
 }
 
+/* Whether have octets after the header hold the body its fields promise. */
 static enum probe_err
-probe_parse_body(struct ibuf *b, struct probe_pkt *p, uint8_t pad, int verify)
+probe_body_len(const struct probe_pkt *p, uint8_t pad, size_t have)
 {
-	struct ibuf	 pl;
 	size_t		 want;
 
 	if (p->payload_len > PROBE_PAYLOAD_MAX ||
 	    pad != probe_pad(p->payload_len))
 		return PROBE_E_LENGTH;
 	want = (size_t)p->payload_len + PROBE_CSUM_LEN + pad + PROBE_ICRC_LEN;
-	if (ibuf_size(b) < want)
+	if (have < want)
 		return PROBE_E_TRUNCATED;
-	if (ibuf_size(b) > want)
+	if (have > want)
 		return PROBE_E_LENGTH;
-	if (ibuf_get_ibuf(b, p->payload_len, &pl) == -1 ||
-	    ibuf_get_n64(b, &p->csum) == -1 ||
+	return PROBE_OK;
+}
+
+static enum probe_err
+probe_parse_trailer(struct ibuf *b, struct probe_pkt *p, uint8_t pad)
+{
+	if (ibuf_get_n64(b, &p->csum) == -1 ||
 	    ibuf_skip(b, pad) == -1 ||
 	    ibuf_get_n32(b, &p->icrc) == -1)
+		return PROBE_E_TRUNCATED;	/* not reached: sized before */
+	return PROBE_OK;
+}
+
+static enum probe_err
+probe_parse_body(struct ibuf *b, struct probe_pkt *p, uint8_t pad, int verify)
+{
+	struct ibuf	 pl;
+	enum probe_err	 e;
+
+	if ((e = probe_body_len(p, pad, ibuf_size(b))) != PROBE_OK)
+		return e;
+	if (ibuf_get_ibuf(b, p->payload_len, &pl) == -1)
 		return PROBE_E_TRUNCATED;	/* not reached: sized above */
+	if ((e = probe_parse_trailer(b, p, pad)) != PROBE_OK)
+		return e;
 	p->payload = ibuf_data(&pl);
 	if (!verify)
 		return PROBE_OK;
@@ -275,34 +330,67 @@ probe_parse_body(struct ibuf *b, struct probe_pkt *p, uint8_t pad, int verify)
 }
 
 /*
- * Parses the unread octets of in as one probe packet (one UDP payload)
- * and consumes them.  *p is filled as far as the parse got; p->payload
- * borrows in's bytes.  The result is counted in *st (may be NULL).
+ * The body of a split packet: ext octets went elsewhere (GPU memory),
+ * the rest to tail.  The payload must be exactly those ext octets (a
+ * receiver that scatters payload_len octets there knows no other
+ * length), and the header must have ended where head did.
  */
 static enum probe_err
-parse(struct ibuf *in, struct probe_pkt *p, struct probe_stats *st,
-    int verify)
+probe_parse_ext(struct ibuf *head, struct ibuf *tail, size_t ext,
+    struct probe_pkt *p, uint8_t pad)
 {
-	struct ibuf	 b;
+	enum probe_err	 e;
+
+	if (ibuf_size(head) != 0)
+		return PROBE_E_LENGTH;
+	if ((e = probe_body_len(p, pad, ext + ibuf_size(tail))) != PROBE_OK)
+		return e;
+	if (p->payload_len != ext)
+		return PROBE_E_LENGTH;
+	return probe_parse_trailer(tail, p, pad);
+}
+
+/*
+ * Parses head as one probe packet and consumes it: the whole packet
+ * (tail NULL), or (split) its headers, with ext octets of payload
+ * elsewhere and the trailer in tail.  *p is filled as far as the parse
+ * got; p->payload borrows head's bytes (NULL when split).  The result is
+ * counted in *st (may be NULL).
+ */
+static enum probe_err
+parse(struct ibuf *head, struct ibuf *tail, size_t ext, struct probe_pkt *p,
+    struct probe_stats *st, int verify)
+{
+	struct ibuf	 b, t = { 0 };
 	struct probe_pkt pkt = { 0 };
 	enum probe_err	 e;
 	uint8_t		 pad = 0;
 
-	ibuf_from_buffer(&b, ibuf_data(in), ibuf_size(in));
-	(void)ibuf_skip(in, ibuf_size(in));
+	ibuf_from_buffer(&b, ibuf_data(head), ibuf_size(head));
+	(void)ibuf_skip(head, ibuf_size(head));
+	if (tail != NULL) {
+		ibuf_from_buffer(&t, ibuf_data(tail), ibuf_size(tail));
+		(void)ibuf_skip(tail, ibuf_size(tail));
+	}
 	if ((e = probe_parse_bth(&b, &pkt, &pad)) == PROBE_OK &&
 	    (e = probe_parse_hdr(&b, &pkt)) == PROBE_OK)
-		e = probe_parse_body(&b, &pkt, pad, verify);
+		e = tail == NULL ? probe_parse_body(&b, &pkt, pad, verify) :
+		    probe_parse_ext(&b, &t, ext, &pkt, pad);
 	*p = pkt;
 	if (st != NULL)
 		st->count[e]++;
 	return e;
 }
 
+/*
+ * Parses the unread octets of in as one probe packet (one UDP payload)
+ * and consumes them.  *p is filled as far as the parse got; p->payload
+ * borrows in's bytes.  The result is counted in *st (may be NULL).
+ */
 enum probe_err
 probe_parse(struct ibuf *in, struct probe_pkt *p, struct probe_stats *st)
 {
-	return parse(in, p, st, 1);
+	return parse(in, NULL, 0, p, st, 1);
 }
 
 /*
@@ -313,5 +401,21 @@ probe_parse(struct ibuf *in, struct probe_pkt *p, struct probe_stats *st)
 enum probe_err
 probe_parse_deferred(struct ibuf *in, struct probe_pkt *p)
 {
-	return parse(in, p, NULL, 0);
+	return parse(in, NULL, 0, p, NULL, 0);
+}
+
+/*
+ * A packet received in pieces (GPUDirect: headers to host memory, the
+ * payload to GPU memory the CPU cannot read, the trailer to host memory):
+ * head holds BTH and probe header (exactly), ext octets went to the GPU,
+ * tail holds the rest.  The same checks as probe_parse(), plus: the
+ * payload is exactly the ext octets.  The payload is not verified here
+ * (p->payload NULL, p->verdict 0): the caller verifies it in place
+ * against (seed, seq, csum) and counts.  Not counted in any stats.
+ */
+enum probe_err
+probe_parse_split(struct ibuf *head, size_t ext, struct ibuf *tail,
+    struct probe_pkt *p)
+{
+	return parse(head, tail, ext, p, NULL, 0);
 }

@@ -48,6 +48,7 @@
 #define PROBE_HDR_LEN		40
 #define PROBE_CSUM_LEN		8
 #define PROBE_ICRC_LEN		4
+#define PROBE_TRAILER_MAX	(PROBE_CSUM_LEN + 3 + PROBE_ICRC_LEN)
 #define PROBE_PAYLOAD_MAX	4096	/* the largest RoCE MTU */
 #define PROBE_PKT_MAX		(PROBE_BTH_LEN + PROBE_DETH_LEN +	\
 	PROBE_HDR_LEN + PROBE_PAYLOAD_MAX + PROBE_CSUM_LEN + 3 +	\
@@ -83,7 +84,8 @@ struct probe_pkt {
 	uint64_t	 csum;		/* filled by write and parse */
 	uint32_t	 icrc;		/* parse only */
 	int		 verdict;	/* parse: PAYLOAD_BAD_* bits */
-	const uint8_t	*payload;	/* parse: borrowed from the input */
+	const uint8_t	*payload;	/* parse: borrowed from the input;
+					   NULL from probe_parse_split() */
 };
 
 struct probe_stats {
@@ -94,10 +96,14 @@ struct probe_stats {
 int		 probe_write(struct ibuf *, struct probe_pkt *);
 int		 probe_write_payload(struct ibuf *, struct probe_pkt *,
 		    const void *, uint64_t);
+int		 probe_write_split(struct ibuf *, struct ibuf *,
+		    struct probe_pkt *, uint64_t);
 size_t		 probe_pkt_len(const struct probe_pkt *);
 enum probe_err	 probe_parse(struct ibuf *, struct probe_pkt *,
 		    struct probe_stats *);
 enum probe_err	 probe_parse_deferred(struct ibuf *, struct probe_pkt *);
+enum probe_err	 probe_parse_split(struct ibuf *, size_t, struct ibuf *,
+		    struct probe_pkt *);
 int		 probe_err_malformed(enum probe_err);
 const char	*probe_strerror(enum probe_err);
 const char	*probe_err_key(enum probe_err);

@@ -36,13 +36,25 @@
 #define RC_SLOT		(PROBE_PKT_MAX + 5)		/* 8-aligned */
 #define RC_HASH		2048				/* QPN buckets */
 #define RC_GEN_SHIFT	32
+/* GPUDirect receives: host parts (header, then trailer at RC_GTAIL_AT) */
+#define RC_GTAIL_AT	56				/* 8-aligned */
+#define RC_GTAIL	16				/* >= trailer */
+#define RC_GSLOT	(RC_GTAIL_AT + RC_GTAIL)
+#define RC_GPU_RECV	0x80000000U			/* in wr_id */
 
 void
 verbs_rc_conf_default(struct verbs_rc_conf *c)
 {
 	*c = (struct verbs_rc_conf){ .port = 1, .gid_index = -1,
 	    .ring = 1024, .max_qps = 1024, .timeout_us = 50000,
-	    .retry_cnt = 0, .rnr_retry = 1 };
+	    .retry_cnt = 0, .rnr_retry = 1, .dmabuf_fd = -1 };
+}
+
+/* GPUDirect: the octets of GPU memory the dma-buf must have. */
+size_t
+verbs_rc_gpu_len(const struct verbs_rc_conf *c)
+{
+	return 2 * (size_t)c->ring * c->gpu_len;
 }
 
 /*
@@ -80,7 +92,16 @@ struct verbs_rc {
 	enum ibv_mtu		 path_mtu;
 	struct ibv_pd		*pd;
 	struct ibv_mr		*mr;
-	uint8_t			*buf;		/* send slots, then receive */
+	uint8_t			*buf;		/* send slots, then receive,
+						   then GPU receives' host
+						   parts */
+	size_t			 buf_len;
+	/* GPUDirect: payload slots in GPU memory (dma-buf) */
+	struct ibv_mr		*gmr;
+	struct ibv_srq		*gsrq;
+	uint8_t			*gbusy;		/* send slot in use */
+	int32_t			*gslot;		/* send slot i's, or -1 */
+	unsigned int		 gnext;
 	struct ibv_comp_channel	*ch;
 	struct ibv_cq		*scq, *rcq;
 	struct ibv_srq		*srq;
@@ -91,7 +112,7 @@ struct verbs_rc {
 	uint32_t		*gen;
 	unsigned int		*free;
 	unsigned int		 nfree;
-	unsigned int		*taken;		/* receives to repost */
+	uint32_t		*taken;		/* receives to repost (wr_id) */
 	unsigned int		 ntaken;
 	struct verbs_rc_stats	 st;
 };
@@ -117,6 +138,50 @@ rc_post_recv(struct verbs_rc *rc, unsigned int i)
 				    .num_sge = 1 }, *bad;
 
 	return ibv_post_srq_recv(rc->srq, &wr, &bad) == 0 ? 0 : -1;
+}
+
+/* GPU receive j's header and trailer, in host memory. */
+static uint8_t *
+rc_grecv_host(struct verbs_rc *rc, unsigned int j)
+{
+	return rc->buf + 2 * (size_t)rc->conf.ring * RC_SLOT +
+	    (size_t)j * RC_GSLOT;
+}
+
+/* Octet of the dma-buf where GPU payload slot g starts (sends, then
+   receives). */
+static size_t
+rc_gpu_off(const struct verbs_rc *rc, size_t g)
+{
+	return g * rc->conf.gpu_len;
+}
+
+/* Header to host, payload to GPU slot ring + j, trailer to host. */
+static int
+rc_post_grecv(struct verbs_rc *rc, unsigned int j)
+{
+	uint8_t			*h = rc_grecv_host(rc, j);
+	struct ibv_sge		 sge[3] = {
+		{ .addr = (uintptr_t)h, .length = VERBS_GPU_HEAD,
+		    .lkey = rc->mr->lkey },
+		{ .addr = rc->conf.dmabuf_iova + rc_gpu_off(rc,
+		    rc->conf.ring + j), .length = rc->conf.gpu_len,
+		    .lkey = rc->gmr->lkey },
+		{ .addr = (uintptr_t)(h + RC_GTAIL_AT), .length = RC_GTAIL,
+		    .lkey = rc->mr->lkey } };
+	struct ibv_recv_wr	 wr = { .wr_id = RC_GPU_RECV | j,
+				    .sg_list = sge, .num_sge = 3 }, *bad;
+
+	return ibv_post_srq_recv(rc->gsrq, &wr, &bad) == 0 ? 0 : -1;
+}
+
+/* A receive by its wr_id, to whichever SRQ it came from. */
+static int
+rc_repost(struct verbs_rc *rc, uint32_t id)
+{
+	if (id & RC_GPU_RECV)
+		return rc_post_grecv(rc, id & ~RC_GPU_RECV);
+	return rc_post_recv(rc, id);
 }
 
 /* The device: by name, or the first whose port is active. */
@@ -222,17 +287,58 @@ static int
 rc_alloc(struct verbs_rc *rc, char *err, size_t len)
 {
 	unsigned int	 n = rc->conf.ring, i;
+	int		 gpu = rc->conf.dmabuf_fd >= 0;
 
-	if ((rc->buf = calloc(2 * (size_t)n, RC_SLOT)) == NULL ||
+	rc->buf_len = 2 * (size_t)n * RC_SLOT + (gpu ? n * RC_GSLOT : 0);
+	if ((rc->buf = calloc(1, rc->buf_len)) == NULL ||
 	    (rc->owner = calloc(n, sizeof(*rc->owner))) == NULL ||
 	    (rc->gen = calloc(n, sizeof(*rc->gen))) == NULL ||
 	    (rc->free = calloc(n, sizeof(*rc->free))) == NULL ||
-	    (rc->taken = calloc(n, sizeof(*rc->taken))) == NULL) {
+	    (rc->taken = calloc(2 * (size_t)n, sizeof(*rc->taken))) == NULL ||
+	    (rc->gbusy = calloc(n, sizeof(*rc->gbusy))) == NULL ||
+	    (rc->gslot = calloc(n, sizeof(*rc->gslot))) == NULL) {
 		snprintf(err, len, "%s", strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		rc->free[rc->nfree++] = n - 1 - i;
+		rc->gslot[i] = -1;
+	}
+	return 0;
+}
+
+/*
+ * GPUDirect: the dma-buf registered on our PD (local write: receives
+ * land in it), and the SRQ whose receives scatter into it.  Said
+ * plainly when the NIC or its driver refuses: there is no fallback.
+ */
+static int
+rc_open_gpu(struct verbs_rc *rc, char *err, size_t len)
+{
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = rc->conf.ring,
+				    .max_sge = 3 } };
+	const struct verbs_rc_conf *c = &rc->conf;
+	unsigned int		 j;
+
+	if ((rc->gmr = ibv_reg_dmabuf_mr(rc->pd, c->dmabuf_offset,
+	    c->dmabuf_len, c->dmabuf_iova, c->dmabuf_fd,
+	    IBV_ACCESS_LOCAL_WRITE)) == NULL) {
+		snprintf(err, len, "%s cannot register GPU memory: "
+		    "ibv_reg_dmabuf_mr (dma-buf fd %d, %zu octets): %s",
+		    rc->name, c->dmabuf_fd, c->dmabuf_len, strerror(errno));
+		return -1;
+	}
+	if ((rc->gsrq = ibv_create_srq(rc->pd, &sa)) == NULL) {
+		snprintf(err, len, "%s: a shared receive queue of 3 scatter "
+		    "entries (GPU payloads): %s", rc->name, strerror(errno));
+		return -1;
+	}
+	for (j = 0; j < c->ring; j++)
+		if (rc_post_grecv(rc, j) == -1) {
+			snprintf(err, len, "%s: posting GPU receive %u",
+			    rc->name, j);
+			return -1;
+		}
 	return 0;
 }
 
@@ -245,8 +351,8 @@ rc_open_queues(struct verbs_rc *rc, char *err, size_t len)
 	unsigned int		 i;
 
 	if ((rc->pd = ibv_alloc_pd(rc->ctx)) == NULL ||
-	    (rc->mr = ibv_reg_mr(rc->pd, rc->buf, 2 * (size_t)rc->conf.ring *
-	    RC_SLOT, IBV_ACCESS_LOCAL_WRITE)) == NULL ||
+	    (rc->mr = ibv_reg_mr(rc->pd, rc->buf, rc->buf_len,
+	    IBV_ACCESS_LOCAL_WRITE)) == NULL ||
 	    (rc->ch = ibv_create_comp_channel(rc->ctx)) == NULL ||
 	    (rc->scq = ibv_create_cq(rc->ctx, cqe, NULL, rc->ch, 0)) == NULL ||
 	    (rc->rcq = ibv_create_cq(rc->ctx, cqe, NULL, rc->ch, 0)) == NULL ||
@@ -268,6 +374,26 @@ rc_open_queues(struct verbs_rc *rc, char *err, size_t len)
 			    i);
 			return -1;
 		}
+	if (rc->conf.dmabuf_fd >= 0)
+		return rc_open_gpu(rc, err, len);
+	return 0;
+}
+
+static int
+rc_check_gpu(const struct verbs_rc_conf *c, char *err, size_t len)
+{
+	if (c->dmabuf_fd < 0)
+		return 0;
+	if (c->gpu_len == 0 || c->gpu_len > PROBE_PAYLOAD_MAX) {
+		snprintf(err, len, "GPU payloads of %u octets: want 1 to %u",
+		    c->gpu_len, PROBE_PAYLOAD_MAX);
+		return -1;
+	}
+	if (c->dmabuf_len < verbs_rc_gpu_len(c)) {
+		snprintf(err, len, "a dma-buf of %zu octets: %zu needed",
+		    c->dmabuf_len, verbs_rc_gpu_len(c));
+		return -1;
+	}
 	return 0;
 }
 
@@ -282,6 +408,8 @@ verbs_rc_open(const struct verbs_rc_conf *conf, char *err, size_t len)
 		    VERBS_RING_MAX);
 		return NULL;
 	}
+	if (rc_check_gpu(conf, err, len) == -1)
+		return NULL;
 	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
 		snprintf(err, len, "%s", strerror(errno));
 		return NULL;
@@ -309,6 +437,8 @@ verbs_rc_close(struct verbs_rc *rc)
 			verbs_qp_free(rc, rc->hash[i]);
 	if (rc->srq != NULL)
 		ibv_destroy_srq(rc->srq);
+	if (rc->gsrq != NULL)
+		ibv_destroy_srq(rc->gsrq);
 	if (rc->scq != NULL)
 		ibv_destroy_cq(rc->scq);
 	if (rc->rcq != NULL)
@@ -317,6 +447,8 @@ verbs_rc_close(struct verbs_rc *rc)
 		ibv_destroy_comp_channel(rc->ch);
 	if (rc->mr != NULL)
 		ibv_dereg_mr(rc->mr);
+	if (rc->gmr != NULL)
+		ibv_dereg_mr(rc->gmr);
 	if (rc->pd != NULL)
 		ibv_dealloc_pd(rc->pd);
 	if (rc->ctx != NULL)
@@ -326,6 +458,8 @@ verbs_rc_close(struct verbs_rc *rc)
 	free(rc->gen);
 	free(rc->free);
 	free(rc->taken);
+	free(rc->gbusy);
+	free(rc->gslot);
 	free(rc);
 }
 
@@ -408,14 +542,15 @@ rc_qp_init(struct verbs_rc *rc, struct verbs_qp *q, char *err, size_t len)
 	return 0;
 }
 
-struct verbs_qp *
-verbs_qp_new(struct verbs_rc *rc, void *ctx, char *err, size_t len)
+static struct verbs_qp *
+rc_qp_new(struct verbs_rc *rc, void *ctx, struct ibv_srq *srq, char *err,
+    size_t len)
 {
 	struct ibv_qp_init_attr	 ia = { .qp_type = IBV_QPT_RC,
 				    .send_cq = rc->scq, .recv_cq = rc->rcq,
-				    .srq = rc->srq,
+				    .srq = srq,
 				    .cap = { .max_send_wr = VERBS_QP_SENDS,
-				    .max_send_sge = 1 } };
+				    .max_send_sge = rc->gmr != NULL ? 3 : 1 } };
 	struct verbs_qp		*q, **b;
 	uint32_t		 r = 0;
 
@@ -447,6 +582,23 @@ verbs_qp_new(struct verbs_rc *rc, void *ctx, char *err, size_t len)
 		return NULL;
 	}
 	return q;
+}
+
+struct verbs_qp *
+verbs_qp_new(struct verbs_rc *rc, void *ctx, char *err, size_t len)
+{
+	return rc_qp_new(rc, ctx, rc->srq, err, len);
+}
+
+/* Its receives put payloads in GPU memory (GPUDirect). */
+struct verbs_qp *
+verbs_qp_new_gpu(struct verbs_rc *rc, void *ctx, char *err, size_t len)
+{
+	if (rc->gsrq == NULL) {
+		snprintf(err, len, "no GPU memory registered");
+		return NULL;
+	}
+	return rc_qp_new(rc, ctx, rc->gsrq, err, len);
 }
 
 void
@@ -524,6 +676,19 @@ verbs_qp_connect(struct verbs_rc *rc, struct verbs_qp *q,
 	return 0;
 }
 
+/* Send slot i back to the stack (and its GPU payload slot). */
+static void
+rc_slot_release(struct verbs_rc *rc, unsigned int i)
+{
+	rc->owner[i] = NULL;
+	rc->gen[i]++;
+	rc->free[rc->nfree++] = i;
+	if (rc->gslot[i] >= 0) {
+		rc->gbusy[rc->gslot[i]] = 0;
+		rc->gslot[i] = -1;
+	}
+}
+
 /* Its sends' slots go back to the stack; late completions are ignored. */
 void
 verbs_qp_free(struct verbs_rc *rc, struct verbs_qp *q)
@@ -538,33 +703,24 @@ verbs_qp_free(struct verbs_rc *rc, struct verbs_qp *q)
 			break;
 		}
 	for (i = 0; i < rc->conf.ring; i++)
-		if (rc->owner[i] == q) {
-			rc->owner[i] = NULL;
-			rc->gen[i]++;
-			rc->free[rc->nfree++] = i;
-		}
+		if (rc->owner[i] == q)
+			rc_slot_release(rc, i);
 	ibv_destroy_qp(q->qp);
 	rc->nqps--;
 	rc->st.qps_destroyed++;
 	free(q);
 }
 
-int
-verbs_rc_send(struct verbs_rc *rc, struct verbs_qp *q, const void *pkt,
-    size_t n, char *err, size_t len)
+/* A send slot for n octets on q, or -1 and why. */
+static int
+rc_slot_take(struct verbs_rc *rc, struct verbs_qp *q, size_t n, char *err,
+    size_t len)
 {
-	struct ibv_sge		 sge = { .lkey = rc->mr->lkey,
-				    .length = (uint32_t)n };
-	struct ibv_send_wr	 wr = { .sg_list = &sge, .num_sge = 1,
-				    .opcode = IBV_WR_SEND,
-				    .send_flags = IBV_SEND_SIGNALED }, *bad;
-	unsigned int		 i;
-
 	if (q->failed) {
 		snprintf(err, len, "queue pair in error");
 		return -1;
 	}
-	if (n > rc->mtu || n > RC_SLOT) {
+	if (n > rc->mtu) {
 		snprintf(err, len, "a probe of %zu octets exceeds the port's "
 		    "MTU of %u (one probe, one packet)", n, rc->mtu);
 		return -1;
@@ -574,9 +730,18 @@ verbs_rc_send(struct verbs_rc *rc, struct verbs_qp *q, const void *pkt,
 		snprintf(err, len, "send queue full");
 		return -1;
 	}
-	i = rc->free[--rc->nfree];
-	memcpy(rc_send_slot(rc, i), pkt, n);
-	sge.addr = (uintptr_t)rc_send_slot(rc, i);
+	return (int)rc->free[--rc->nfree];
+}
+
+/* Posts slot i's SEND (gathered from sge); g its GPU slot, or -1. */
+static int
+rc_slot_post(struct verbs_rc *rc, struct verbs_qp *q, unsigned int i,
+    struct ibv_sge *sge, int nsge, int32_t g, char *err, size_t len)
+{
+	struct ibv_send_wr	 wr = { .sg_list = sge, .num_sge = nsge,
+				    .opcode = IBV_WR_SEND,
+				    .send_flags = IBV_SEND_SIGNALED }, *bad;
+
 	wr.wr_id = (uint64_t)rc->gen[i] << RC_GEN_SHIFT | i;
 	if ((errno = ibv_post_send(q->qp, &wr, &bad)) != 0) {
 		rc->free[rc->nfree++] = i;
@@ -584,8 +749,101 @@ verbs_rc_send(struct verbs_rc *rc, struct verbs_qp *q, const void *pkt,
 		return -1;
 	}
 	rc->owner[i] = q;
+	rc->gslot[i] = g;
+	if (g >= 0)
+		rc->gbusy[g] = 1;
 	q->sends++;
 	rc->st.sent++;
+	return 0;
+}
+
+int
+verbs_rc_send(struct verbs_rc *rc, struct verbs_qp *q, const void *pkt,
+    size_t n, char *err, size_t len)
+{
+	struct ibv_sge	 sge = { .lkey = rc->mr->lkey, .length = (uint32_t)n };
+	int		 i;
+
+	if (n > RC_SLOT) {
+		snprintf(err, len, "a probe of %zu octets exceeds the port's "
+		    "MTU of %u (one probe, one packet)", n, rc->mtu);
+		return -1;
+	}
+	if ((i = rc_slot_take(rc, q, n, err, len)) == -1)
+		return -1;
+	memcpy(rc_send_slot(rc, (unsigned int)i), pkt, n);
+	sge.addr = (uintptr_t)rc_send_slot(rc, (unsigned int)i);
+	return rc_slot_post(rc, q, (unsigned int)i, &sge, 1, -1, err, len);
+}
+
+/* Free GPU send slots from g on, in a row, at most n. */
+static size_t
+rc_gpu_run(const struct verbs_rc *rc, unsigned int g, size_t n)
+{
+	size_t	 k = 0;
+
+	while (k < n && g + k < rc->conf.ring && !rc->gbusy[g + k])
+		k++;
+	return k;
+}
+
+/*
+ * Up to n free GPU send slots in a row: from where the last send left
+ * off, or from the first slot if that run is longer.  Their first octet
+ * in the dma-buf to *off; how many, 0 if none is free.
+ */
+size_t
+verbs_rc_gpu_room(struct verbs_rc *rc, size_t n, size_t *off)
+{
+	size_t	 a, b;
+
+	if (rc->gmr == NULL)
+		return 0;
+	a = rc_gpu_run(rc, rc->gnext, n);
+	b = a == n || rc->gnext == 0 ? 0 : rc_gpu_run(rc, 0, n);
+	*off = rc_gpu_off(rc, b > a ? 0 : rc->gnext);
+	return b > a ? b : a;
+}
+
+/*
+ * One probe gathered from head (host), the gpu_len octets of payload at
+ * octet off of the dma-buf (a free send slot from verbs_rc_gpu_room(),
+ * filled in place), and tail (host); as verbs_rc_send() otherwise.
+ */
+int
+verbs_rc_send_gpu(struct verbs_rc *rc, struct verbs_qp *q, const void *head,
+    size_t hlen, const void *tail, size_t tlen, size_t off, char *err,
+    size_t len)
+{
+	struct ibv_sge	 sge[3];
+	size_t		 g;
+	uint8_t		*slot;
+	int		 i;
+
+	if (rc->gmr == NULL || off % rc->conf.gpu_len != 0 ||
+	    (g = off / rc->conf.gpu_len) >= rc->conf.ring || rc->gbusy[g] ||
+	    hlen + tlen > RC_SLOT) {
+		snprintf(err, len, "no free GPU send slot at octet %zu, or "
+		    "headers too long", off);
+		return -1;
+	}
+	if ((i = rc_slot_take(rc, q, hlen + rc->conf.gpu_len + tlen, err,
+	    len)) == -1)
+		return -1;
+	slot = rc_send_slot(rc, (unsigned int)i);
+	memcpy(slot, head, hlen);
+	memcpy(slot + hlen, tail, tlen);
+	sge[0] = (struct ibv_sge){ .addr = (uintptr_t)slot,
+	    .length = (uint32_t)hlen, .lkey = rc->mr->lkey };
+	sge[1] = (struct ibv_sge){ .addr = rc->conf.dmabuf_iova + off,
+	    .length = rc->conf.gpu_len, .lkey = rc->gmr->lkey };
+	sge[2] = (struct ibv_sge){ .addr = (uintptr_t)(slot + hlen),
+	    .length = (uint32_t)tlen, .lkey = rc->mr->lkey };
+	if (rc_slot_post(rc, q, (unsigned int)i, sge, tlen > 0 ? 3 : 2,
+	    (int32_t)g, err, len) == -1)
+		return -1;
+	rc->gnext = (unsigned int)(g + 1) % rc->conf.ring;
+	rc->st.gpu_sent++;
 	return 0;
 }
 
@@ -624,9 +882,7 @@ rc_reap_send(struct verbs_rc *rc, struct verbs_ev *ev, size_t max)
 			    (uint32_t)(wc[k].wr_id >> RC_GEN_SHIFT) ||
 			    (q = rc->owner[i]) == NULL)
 				continue;	/* its QP was freed */
-			rc->owner[i] = NULL;
-			rc->gen[i]++;
-			rc->free[rc->nfree++] = i;
+			rc_slot_release(rc, i);
 			q->sends--;
 			if (wc[k].status != IBV_WC_SUCCESS)
 				got += rc_qp_error(rc, q, &wc[k], &ev[got]);
@@ -634,17 +890,40 @@ rc_reap_send(struct verbs_rc *rc, struct verbs_ev *ev, size_t max)
 	return got;
 }
 
-/* One receive: a probe from the SRQ, through the UDP path's parser. */
+/*
+ * A GPU receive: header and trailer in host memory, the payload (not
+ * read here) in GPU slot ring + j; split by where the NIC scattered the
+ * byte_len octets.
+ */
+static void
+rc_take_gpu(struct verbs_rc *rc, unsigned int j, size_t n, struct verbs_ev *ev)
+{
+	uint8_t		*h = rc_grecv_host(rc, j);
+	size_t		 hl, ext;
+	struct ibuf	 hb, tb;
+
+	hl = n < VERBS_GPU_HEAD ? n : VERBS_GPU_HEAD;
+	ext = n - hl < rc->conf.gpu_len ? n - hl : rc->conf.gpu_len;
+	ibuf_from_buffer(&hb, h, hl);
+	ibuf_from_buffer(&tb, h + RC_GTAIL_AT, n - hl - ext);
+	ev->err = probe_parse_split(&hb, ext, &tb, &ev->pkt);
+	ev->gpu = 1;
+	ev->gpu_off = rc_gpu_off(rc, rc->conf.ring + j);
+	rc->st.gpu_received++;
+}
+
+/* One receive: a probe from an SRQ, through the UDP path's parser. */
 static size_t
 rc_take(struct verbs_rc *rc, const struct ibv_wc *wc, struct verbs_ev *ev)
 {
 	struct verbs_qp	*q = rc_find(rc, wc->qp_num);
-	unsigned int	 i = (unsigned int)wc->wr_id;
+	uint32_t	 id = (uint32_t)wc->wr_id;
+	unsigned int	 i = id & ~RC_GPU_RECV;
 	struct ibuf	 b;
 
-	if (i >= rc->conf.ring)
+	if (i >= rc->conf.ring || ((id & RC_GPU_RECV) && rc->gsrq == NULL))
 		return 0;
-	rc->taken[rc->ntaken++] = i;
+	rc->taken[rc->ntaken++] = id;
 	if (q == NULL) {
 		rc->st.unknown_qp++;
 		return 0;
@@ -653,9 +932,13 @@ rc_take(struct verbs_rc *rc, const struct ibv_wc *wc, struct verbs_ev *ev)
 		return rc_qp_error(rc, q, wc, ev);
 	*ev = (struct verbs_ev){ .type = VERBS_EV_RECV, .qp = q,
 	    .ctx = q->ctx, .len = wc->byte_len };
+	rc->st.received++;
+	if (id & RC_GPU_RECV) {
+		rc_take_gpu(rc, i, wc->byte_len, ev);
+		return 1;
+	}
 	ibuf_from_buffer(&b, rc_recv_slot(rc, i), wc->byte_len);
 	ev->err = probe_parse(&b, &ev->pkt, NULL);
-	rc->st.received++;
 	return 1;
 }
 
@@ -687,15 +970,20 @@ verbs_rc_poll(struct verbs_rc *rc, struct verbs_ev *ev, size_t max, char *err,
 {
 	struct ibv_wc	 wc[16];
 	size_t		 got;
+	unsigned int	 t;
 	int		 n, k;
 
-	while (rc->ntaken > 0)
-		if (rc_post_recv(rc, rc->taken[--rc->ntaken]) == -1) {
-			rc->ntaken++;
+	/* in the order taken: GPU slots are then used in turn, in runs */
+	for (t = 0; t < rc->ntaken; t++)
+		if (rc_repost(rc, rc->taken[t]) == -1) {
+			memmove(rc->taken, rc->taken + t, (rc->ntaken - t) *
+			    sizeof(*rc->taken));
+			rc->ntaken -= t;
 			snprintf(err, len, "reposting a receive: %s",
 			    strerror(errno));
 			return -1;
 		}
+	rc->ntaken = 0;
 	rc_rearm(rc);
 	got = rc_reap_send(rc, ev, max);
 	while (got < max && (n = ibv_poll_cq(rc->rcq, (int)(max - got > 16 ?
@@ -742,4 +1030,13 @@ int verbs_rc_send(struct verbs_rc *rc, struct verbs_qp *q, const void *p,
 int verbs_rc_poll(struct verbs_rc *rc, struct verbs_ev *ev, size_t m, char *e,
     size_t l)
 { (void)rc; (void)ev; (void)m; snprintf(e, l, "no libibverbs"); return -1; }
+struct verbs_qp *verbs_qp_new_gpu(struct verbs_rc *rc, void *c, char *e,
+    size_t l)
+{ (void)rc; (void)c; snprintf(e, l, "no libibverbs"); return NULL; }
+size_t verbs_rc_gpu_room(struct verbs_rc *rc, size_t n, size_t *off)
+{ (void)rc; (void)n; *off = 0; return 0; }
+int verbs_rc_send_gpu(struct verbs_rc *rc, struct verbs_qp *q, const void *h,
+    size_t hl, const void *t, size_t tl, size_t off, char *e, size_t l)
+{ (void)rc; (void)q; (void)h; (void)hl; (void)t; (void)tl; (void)off;
+  snprintf(e, l, "no libibverbs"); return -1; }
 #endif

@@ -5,7 +5,10 @@
  * loop are queued, their payloads filled together on the GPU and staged
  * to pinned host memory (payload_gpu_fill()), then each probe is stamped,
  * built around its staged payload and sent.  docs/PROBE.md, "GPU payloads
- * in the daemon", says what that costs.
+ * in the daemon", says what that costs.  With --backend verbs (GPUDirect)
+ * nothing is staged: the payloads are filled in place in the NIC's GPU
+ * send slots and each probe is gathered from its host headers and its
+ * slot (tx_gdr_flush()).
  */
 #include "config.h"
 
@@ -15,14 +18,14 @@
 #include "log.h"
 #include "payload.h"
 #include "probe_net.h"
+#include "probe_verbs.h"
 #include "util.h"
 
-/* Appends one probe of path p to b; payload NULL: filled from (seed, seq). */
-static int
-build(struct fp *fp, struct ibuf *b, const struct fp_path *p, uint8_t flags,
-    uint64_t seq, uint32_t payload_len, const void *payload, uint64_t csum)
+static struct probe_pkt
+tx_pkt(const struct fp *fp, const struct fp_path *p, uint8_t flags,
+    uint64_t seq, uint32_t payload_len)
 {
-	struct probe_pkt	 pk = {
+	return (struct probe_pkt){
 		.opcode = PROBE_OP_RC_SEND_ONLY,
 		.dest_qp = p->id & PROBE_QP_MAX,
 		.psn = (uint32_t)(seq & PROBE_PSN_MAX),
@@ -34,6 +37,14 @@ build(struct fp *fp, struct ibuf *b, const struct fp_path *p, uint8_t flags,
 		.send_ns = real_ns(),
 		.seed = fp->seed,
 	};
+}
+
+/* Appends one probe of path p to b; payload NULL: filled from (seed, seq). */
+static int
+build(struct fp *fp, struct ibuf *b, const struct fp_path *p, uint8_t flags,
+    uint64_t seq, uint32_t payload_len, const void *payload, uint64_t csum)
+{
+	struct probe_pkt	 pk = tx_pkt(fp, p, flags, seq, payload_len);
 
 	return probe_write_payload(b, &pk, payload, csum);
 }
@@ -177,6 +188,10 @@ tx_gpu_queue(struct fp *fp, struct fp_path *p, struct ibuf *b, uint64_t now)
 	struct fp_txq	*q = &fp->txq;
 	uint64_t	 iv = fp->conf.path.interval_us, queued = 0;
 
+	if (vb_hold(p)) {		/* its QP is being set up */
+		p->next_send_us = now;
+		return;
+	}
 	if (!fp_can_send(fp, p))
 		return;
 	while (p->next_send_us <= now && (fp->conf.count == 0 ||
@@ -210,6 +225,89 @@ tx_gpu_fill(struct fp *fp)
 	return pl;
 }
 
+/*
+ * --test-corrupt with GPUDirect: the payload is in GPU memory, out of the
+ * CPU's reach, so a checksum octet (host memory) is flipped instead; the
+ * responder's in-place verify must count it as an integrity failure.
+ */
+static void
+tx_gdr_corrupt(struct fp *fp, struct ibuf *tail, uint64_t seq)
+{
+	fp->tx_count++;
+	if (fp->conf.test_corrupt == 0 ||
+	    fp->tx_count % fp->conf.test_corrupt != 0)
+		return;
+	((uint8_t *)ibuf_data(tail))[seq % PROBE_CSUM_LEN] ^= 0x5a;
+}
+
+/* Queued probe k, registered as sent and gathered from GPU slot off. */
+static void
+tx_gdr_one(struct fp *fp, size_t k, struct ibuf *head, struct ibuf *tail,
+    const size_t *off)
+{
+	struct fp_txq		*q = &fp->txq;
+	struct fp_path		*p = q->path[k];
+	struct probe_pkt	 pk;
+	uint64_t		 seq;
+
+	seq = path_send(&p->st, mono_us(), probe_len(fp));
+	if (seq != q->seq[k])
+		fatalx("tx_gdr_one: path %u: sequence %llu, queued %llu",
+		    p->id, (unsigned long long)seq,
+		    (unsigned long long)q->seq[k]);
+	if (off == NULL) {		/* no slot or no fill: it is lost */
+		fp->send.send_errors++;
+		return;
+	}
+	pk = tx_pkt(fp, p, 0, seq, fp->conf.size);
+	ibuf_truncate(head, 0);
+	ibuf_truncate(tail, 0);
+	if (probe_write_split(head, tail, &pk, q->csum[k]) == -1) {
+		fp->send.send_errors++;
+		return;
+	}
+	tx_gdr_corrupt(fp, tail, seq);
+	if (vb_send_gpu(fp, p, head, tail, *off) == -1)
+		fp->send.send_errors++;
+}
+
+/*
+ * GPUDirect: the queued probes in runs of free GPU send slots, each run
+ * filled in place with one call, then each probe stamped and sent.  With
+ * no free slot (or a failed fill) the rest are registered and counted as
+ * send errors: they are lost, as a full send queue loses them.
+ */
+static void
+tx_gdr_flush(struct fp *fp, struct ibuf *head)
+{
+	struct fp_txq	*q = &fp->txq;
+	struct ibuf	*tail = ibuf_open(PROBE_TRAILER_MAX);
+	size_t		 done = 0, n, k, off = 0, at;
+	int		 ok;
+
+	while (done < q->n) {
+		n = tail == NULL ? 0 :
+		    verbs_rc_gpu_room(fp->rc, q->n - done, &off);
+		ok = n > 0 && gdr_fill(fp->gpu, off,
+		    fp->conf.size, n, fp->seed, q->seq + done,
+		    q->csum + done) == 0;
+		if (n > 0 && !ok) {
+			fp->send.gpu_errors++;
+			log_warnx("--payload gpu: in-place fill of %zu payloads "
+			    "failed; not sent", n);
+		}
+		if (n == 0)
+			n = q->n - done;	/* nothing to send them from */
+		for (k = 0; k < n; k++) {
+			at = off + k * fp->conf.size;
+			tx_gdr_one(fp, done + k, head, tail, ok ? &at : NULL);
+		}
+		done += n;
+	}
+	ibuf_free(tail);
+	q->n = 0;
+}
+
 /* Fills the queued probes' payloads in one batch, then sends them. */
 void
 tx_gpu_flush(struct fp *fp, struct ibuf *b)
@@ -223,6 +321,10 @@ tx_gpu_flush(struct fp *fp, struct ibuf *b)
 
 	if (q->n == 0)
 		return;
+	if (fp->conf.verbs) {
+		tx_gdr_flush(fp, b);
+		return;
+	}
 	pl = tx_gpu_fill(fp);
 	for (k = 0; k < q->n; k++) {
 		p = q->path[k];

@@ -22,6 +22,15 @@
  *              same flow label, answers, closes.  Probes are echoed on
  *              the QP they came in on, as probe_resp.c echoes UDP ones.
  *              QPs silent for FP_VERBS_IDLE_US or in error are reaped.
+ *
+ * --payload gpu (GPUDirect RDMA; docs/PROBE.md): the payloads live in GPU
+ * memory exported as a dma-buf and registered on the RC endpoint's PD
+ * (gdr_export(), verbs_rc_open()); the sender fills them in place in
+ * batches and sends each probe gathered from host headers and its GPU
+ * payload (probe_tx.c, vb_send_gpu()); the responder's QPs receive the
+ * payloads into GPU slots, verified in place per poll (gdr_verify())
+ * before they are counted and echoed as below.  If the dma-buf cannot be
+ * exported or registered, fabric-probe says why and exits: no fallback.
  */
 #include "config.h"
 
@@ -105,10 +114,24 @@ vb_open(struct fp *fp)
 	c.max_qps = (fp->conf.respond ? FP_VERBS_PEERS : 0) +
 	    (unsigned int)fp->ntargets * FP_MAX_PATHS;
 	c.timeout_us = fp->conf.path.timeout_us;
+	if (fp->conf.payload_gpu) {
+		c.gpu_len = fp->conf.size;
+		if (gdr_export(fp->gpu, &c, err, sizeof(err)) == -1) {
+			log_warnx("--payload gpu with --backend verbs: GPU "
+			    "memory for the NIC: %s", err);
+			return -1;
+		}
+	}
 	if ((fp->rc = verbs_rc_open(&c, err, sizeof(err))) == NULL) {
-		log_warnx("--backend verbs: %s", err);
+		log_warnx("%s: %s", fp->conf.payload_gpu ? "--payload gpu "
+		    "with --backend verbs" : "--backend verbs", err);
 		return -1;
 	}
+	if (fp->conf.payload_gpu)
+		log_info("--payload gpu: GPUDirect: %zu octets of GPU memory "
+		    "(dma-buf fd %d) registered on %s, probes of %u octets",
+		    c.dmabuf_len, c.dmabuf_fd, verbs_rc_device(fp->rc),
+		    fp->conf.size);
 	verbs_rc_gid(fp->rc, gid);
 	log_info("--backend verbs: device %s, GID index %d (%s), MTU %u, RC "
 	    "ACK timeout %u (4.096 us x 2^%u), retry_cnt %u, rnr_retry %u",
@@ -361,6 +384,30 @@ vb_send(struct fp *fp, struct fp_path *p, const void *pkt, size_t len)
 	return 0;
 }
 
+/*
+ * --payload gpu: one probe gathered from head and tail (host) and the
+ * payload at octet off of the dma-buf (filled in place); not UP: as
+ * vb_send().
+ */
+int
+vb_send_gpu(struct fp *fp, struct fp_path *p, const struct ibuf *head,
+    const struct ibuf *tail, size_t off)
+{
+	char	 err[160];
+
+	if (p->v.state != FP_V_UP) {
+		fp->vst.unsent++;
+		return 0;
+	}
+	if (verbs_rc_send_gpu(fp->rc, p->v.qp, ibuf_data(head),
+	    ibuf_size(head), ibuf_data(tail), ibuf_size(tail), off, err,
+	    sizeof(err)) == -1) {
+		log_debug("path %u: %s", p->id, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* A reply on path p's QP: checked as path_rx() checks a UDP one. */
 static void
 vb_path_rx(struct fp *fp, struct fp_path *p, const struct verbs_ev *ev,
@@ -491,7 +538,10 @@ vb_conn_serve(struct fp *fp, struct fp_vconn *c, const struct ctl_end *e,
 	*v = (struct fp_vpeer){ .ctx = { FP_VCTX_PEER, v }, .fl = e->flow_label,
 	    .last_us = now };
 	memcpy(v->gid, e->gid, 16);
-	if ((v->qp = verbs_qp_new(fp->rc, &v->ctx, err, sizeof(err))) == NULL) {
+	/* --payload gpu: its probes' payloads land in GPU memory */
+	v->qp = fp->conf.payload_gpu ? verbs_qp_new_gpu(fp->rc, &v->ctx, err,
+	    sizeof(err)) : verbs_qp_new(fp->rc, &v->ctx, err, sizeof(err));
+	if (v->qp == NULL) {
 		fp->vst.ctl_errors++;
 		vb_conn_refuse(c, err);
 		return;
@@ -607,6 +657,27 @@ vb_qp_error(struct fp *fp, const struct verbs_ev *ev, uint64_t now)
 	vb_path_down(fp, p, now);
 }
 
+/*
+ * --payload gpu: the payloads the responder's QPs received into GPU
+ * memory, verified in place before anything is counted or echoed.  If
+ * the GPU fails, those probes are neither: nothing vouches for them
+ * (they show as loss at their senders), and it is logged and counted.
+ */
+static void
+vb_gpu_verify(struct fp *fp, struct verbs_ev *ev, size_t n)
+{
+	size_t	 k, lost = 0;
+
+	if (!fp->conf.payload_gpu ||
+	    gdr_verify(fp->gpu, fp->conf.size, ev, n) != -1)
+		return;
+	for (k = 0; k < n; k++)
+		lost += ev[k].type == VERBS_EV_UNVERIFIED;
+	fp->resp.gpu_errors++;
+	log_warnx("responder: --payload gpu: in-place verify failed; %zu "
+	    "probes neither counted nor echoed", lost);
+}
+
 /* The completion channel is readable: every completion, dispatched. */
 void
 vb_read(struct fp *fp, uint64_t now)
@@ -622,8 +693,11 @@ vb_read(struct fp *fp, uint64_t now)
 			log_warnx("--backend verbs: %s", err);
 			return;
 		}
+		vb_gpu_verify(fp, ev, (size_t)n);
 		for (k = 0; k < n; k++) {
 			x = ev[k].ctx;
+			if (ev[k].type == VERBS_EV_UNVERIFIED)
+				continue;
 			if (ev[k].type == VERBS_EV_QP_ERROR)
 				vb_qp_error(fp, &ev[k], now);
 			else if (x->kind == FP_VCTX_PEER)

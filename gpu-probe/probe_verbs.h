@@ -83,8 +83,33 @@ const struct verbs_stats *verbs_stats(const struct verbs_ep *);
  *                    (RETRY_EXC_ERR and the like) puts the QP in error:
  *                    VERBS_EV_QP_ERROR, once per QP; flushed work after it
  *                    is not reported.  Returns the events, or -1.
+ *
+ * GPUDirect (--payload gpu; conf->dmabuf_fd >= 0): the payloads live in
+ * GPU memory exported as a dma-buf (payload_gpu_dmabuf()), registered with
+ * ibv_reg_dmabuf_mr() on the same PD; headers and trailers stay in host
+ * memory.  Every probe then has gpu_len octets of payload.  The dma-buf
+ * holds ring send slots, then ring receive slots, of gpu_len octets each,
+ * back to back (as payload_gpu_fill_dmabuf() and _verify_dmabuf() take
+ * them).
+ *   verbs_qp_new_gpu   a QP whose receives come from a second SRQ whose
+ *                      work requests scatter a probe in three: BTH and
+ *                      probe header to host memory, the payload to a GPU
+ *                      receive slot, the trailer to host memory.  Its
+ *                      VERBS_EV_RECV is parsed by probe_parse_split():
+ *                      the payload is NOT verified (pkt.payload NULL);
+ *                      gpu 1 and gpu_off its slot's octet in the dma-buf,
+ *                      valid until the next poll, for the caller to verify
+ *                      in place.  Plain QPs keep host receives (replies,
+ *                      which carry no payload).
+ *   verbs_rc_gpu_room  up to n free send slots in a row: how many, and
+ *                      the first's octet in the dma-buf, for the caller
+ *                      to fill in place before sending from them
+ *   verbs_rc_send_gpu  one probe gathered from three pieces: head (host),
+ *                      the gpu_len octets at off (GPU), tail (host); the
+ *                      slot is busy until the send completes
  */
 #define VERBS_QP_SENDS		128	/* sends in flight per RC QP */
+#define VERBS_GPU_HEAD		(PROBE_BTH_LEN + PROBE_HDR_LEN)	/* RC */
 
 struct verbs_rc_conf {
 	const char	*device;	/* NULL: the first with an active port */
@@ -95,6 +120,12 @@ struct verbs_rc_conf {
 	unsigned int	 max_qps;
 	uint64_t	 timeout_us;	/* wanted RC ACK timeout */
 	uint8_t		 retry_cnt, rnr_retry;
+	/* GPUDirect: payloads in a dma-buf; dmabuf_fd -1: none */
+	int		 dmabuf_fd;
+	uint64_t	 dmabuf_offset;	/* into the dma-buf */
+	uint64_t	 dmabuf_iova;	/* the device address it maps at */
+	size_t		 dmabuf_len;	/* at least verbs_rc_gpu_len() */
+	uint32_t	 gpu_len;	/* payload octets of every probe */
 };
 
 struct verbs_peer {
@@ -104,6 +135,7 @@ struct verbs_peer {
 
 #define VERBS_EV_RECV		1
 #define VERBS_EV_QP_ERROR	2
+#define VERBS_EV_UNVERIFIED	3	/* GPU receive, verify failed */
 
 struct verbs_ev {
 	int		 type;
@@ -114,12 +146,16 @@ struct verbs_ev {
 	size_t		 len;		/* RECV: octets */
 	int		 status;	/* QP_ERROR: enum ibv_wc_status */
 	const char	*why;		/* QP_ERROR: ibv_wc_status_str() */
+	int		 gpu;		/* RECV: payload in GPU memory, not
+					   yet verified (gdr_verify()), */
+	size_t		 gpu_off;	/* at this octet of the dma-buf */
 };
 
 struct verbs_rc_stats {
 	uint64_t	 sent, received, send_full, qp_errors;
 	uint64_t	 qps_created, qps_destroyed;
 	uint64_t	 unknown_qp;	/* a receive on a QP no longer ours */
+	uint64_t	 gpu_sent, gpu_received;	/* GPUDirect */
 };
 
 struct verbs_rc;
@@ -127,6 +163,7 @@ struct verbs_qp;
 
 /* probe_rc.c */
 void		 verbs_rc_conf_default(struct verbs_rc_conf *);
+size_t		 verbs_rc_gpu_len(const struct verbs_rc_conf *);
 uint8_t		 verbs_ack_timeout(uint64_t);
 struct verbs_rc	*verbs_rc_open(const struct verbs_rc_conf *, char *, size_t);
 void		 verbs_rc_close(struct verbs_rc *);
@@ -137,6 +174,7 @@ void		 verbs_rc_gid(const struct verbs_rc *, uint8_t [16]);
 uint32_t	 verbs_rc_mtu(const struct verbs_rc *);
 size_t		 verbs_rc_nqps(const struct verbs_rc *);
 struct verbs_qp	*verbs_qp_new(struct verbs_rc *, void *, char *, size_t);
+struct verbs_qp	*verbs_qp_new_gpu(struct verbs_rc *, void *, char *, size_t);
 void		 verbs_qp_local(const struct verbs_rc *, const struct verbs_qp *,
 		    struct verbs_peer *);
 int		 verbs_qp_connect(struct verbs_rc *, struct verbs_qp *,
@@ -148,6 +186,29 @@ int		 verbs_rc_send(struct verbs_rc *, struct verbs_qp *,
 		    const void *, size_t, char *, size_t);
 int		 verbs_rc_poll(struct verbs_rc *, struct verbs_ev *, size_t,
 		    char *, size_t);
+size_t		 verbs_rc_gpu_room(struct verbs_rc *, size_t, size_t *);
+int		 verbs_rc_send_gpu(struct verbs_rc *, struct verbs_qp *,
+		    const void *, size_t, const void *, size_t, size_t, char *,
+		    size_t);
 const struct verbs_rc_stats *verbs_rc_stats(const struct verbs_rc *);
+
+/*
+ * probe_gdr.c: GPUDirect glue (CUDA; without it both fail, saying so)
+ *   gdr_export   GPU memory for conf's payload slots exported as a
+ *                dma-buf; conf's dmabuf_* filled for verbs_rc_open()
+ *   gdr_fill     n payloads filled in place from octet off (a run of
+ *                send slots from verbs_rc_gpu_room()); 0 or -1
+ *   gdr_verify   the unverified GPU receives among the events, verified
+ *                in place in runs of consecutive slots; the calls made,
+ *                or -1 (those receives become VERBS_EV_UNVERIFIED)
+ */
+struct payload_gpu;
+
+int		 gdr_export(struct payload_gpu *, struct verbs_rc_conf *,
+		    char *, size_t);
+int		 gdr_fill(struct payload_gpu *, size_t, size_t, size_t, uint64_t,
+		    const uint64_t *, uint64_t *);
+int		 gdr_verify(struct payload_gpu *, uint32_t, struct verbs_ev *,
+		    size_t);
 
 #endif /* FABRIC_PROBE_VERBS_H */

@@ -17,6 +17,10 @@
 #define MOCK_QPS	64
 #define MOCK_EVENTS	64
 #define MOCK_QPN_BASE	0x100
+#define MOCK_MRS	16
+#define MOCK_SGE	4	/* scatter/gather entries per WR */
+#define MOCK_WIRE_MAX	8192	/* one message on the "wire" */
+#define MOCK_LKEY_BASE	0x1234
 
 struct mock_verbs mock_verbs;
 
@@ -36,8 +40,9 @@ struct mock_cq {
 };
 
 struct mock_recv {
-	uint64_t		 wr_id, addr;
-	uint32_t		 len;
+	uint64_t		 wr_id;
+	struct ibv_sge		 sge[MOCK_SGE];
+	int			 nsge;
 };
 
 struct mock_rq {
@@ -48,6 +53,7 @@ struct mock_rq {
 struct mock_srq {
 	struct ibv_srq		 srq;
 	struct mock_rq		 rq;
+	uint32_t		 max_sge;
 };
 
 struct mock_qp {
@@ -57,6 +63,7 @@ struct mock_qp {
 	unsigned int		 rq_cap, rq_head, rq_n;
 	struct mock_srq		*srq;		/* RC: receives come from it */
 	struct ibv_qp_attr	 attr;		/* RC: as last modified */
+	uint32_t		 max_send_sge, max_recv_sge;
 };
 
 struct mock_ah {
@@ -66,6 +73,9 @@ struct mock_ah {
 
 static struct ibv_device	 mock_dev = { .name = "mock_roce0" };
 static struct mock_qp		*mock_qps[MOCK_QPS];
+static struct ibv_mr		*mock_mrs[MOCK_MRS];	/* by lkey */
+static int			 mock_mr_dmabuf[MOCK_MRS];
+static uint8_t			 mock_wire[MOCK_WIRE_MAX];
 static const union ibv_gid	 mock_gid = { .raw = { 0, 0, 0, 0, 0, 0, 0, 0,
 				    0, 0, 0xff, 0xff, 192, 0, 2, 1 } };
 
@@ -75,6 +85,107 @@ mock_verbs_reset(void)
 	mock_verbs = (struct mock_verbs){ .ndev = 1,
 	    .port_state = IBV_PORT_ACTIVE, .corrupt_at = -1,
 	    .next_recv_status = IBV_WC_SUCCESS, .dmabuf_fd = -1 };
+}
+
+/*
+ * The "DMA": bytes between a registered region and the wire.  A dma-buf
+ * region's memory need not be CPU-addressable (GPU memory): its bytes go
+ * through the test's copy hook (cudaMemcpy on a GPU machine); without a
+ * hook the test's dma-buf is host memory and memcpy() does.
+ */
+static int
+mock_dma(void *dst, const void *src, size_t n, int dmabuf, int dir)
+{
+	if (n == 0)
+		return 0;
+	if (!dmabuf) {
+		memcpy(dst, src, n);
+		return 0;
+	}
+	if (dir == MOCK_DMA_TO_WIRE)
+		mock_verbs.dmabuf_gathered += n;
+	else
+		mock_verbs.dmabuf_scattered += n;
+	if (mock_verbs.copy == NULL) {
+		memcpy(dst, src, n);
+		return 0;
+	}
+	return mock_verbs.copy(dst, src, n, dir);
+}
+
+/* The region an SGE names by its lkey, and whether it lies inside it. */
+static struct ibv_mr *
+mock_sge_mr(const struct ibv_sge *s, int *dmabuf)
+{
+	uint32_t	 k = s->lkey - MOCK_LKEY_BASE;
+	struct ibv_mr	*mr;
+
+	if (k >= MOCK_MRS || (mr = mock_mrs[k]) == NULL ||
+	    s->addr < (uintptr_t)mr->addr ||
+	    s->addr + s->length > (uintptr_t)mr->addr + mr->length)
+		return NULL;
+	*dmabuf = mock_mr_dmabuf[k];
+	return mr;
+}
+
+/* A send's SGEs, gathered into mock_wire; a bad one: LOC_PROT_ERR. */
+static enum ibv_wc_status
+mock_gather(const struct ibv_send_wr *wr, size_t *n)
+{
+	int	 k, dmabuf = 0;
+
+	*n = 0;
+	for (k = 0; k < wr->num_sge; k++) {
+		if (mock_sge_mr(&wr->sg_list[k], &dmabuf) == NULL)
+			return IBV_WC_LOC_PROT_ERR;
+		if (*n + wr->sg_list[k].length > MOCK_WIRE_MAX)
+			return IBV_WC_LOC_LEN_ERR;
+		if (mock_dma(mock_wire + *n, (void *)(uintptr_t)
+		    wr->sg_list[k].addr, wr->sg_list[k].length, dmabuf,
+		    MOCK_DMA_TO_WIRE) == -1)
+			return IBV_WC_LOC_PROT_ERR;
+		*n += wr->sg_list[k].length;
+	}
+	if (mock_verbs.corrupt_at >= 0 && (size_t)mock_verbs.corrupt_at < *n)
+		mock_wire[mock_verbs.corrupt_at] ^= 0x5a;
+	mock_verbs.corrupt_at = -1;
+	return IBV_WC_SUCCESS;
+}
+
+/* n octets of msg into a receive's SGEs, in order, as a NIC scatters. */
+static enum ibv_wc_status
+mock_scatter(const struct mock_recv *r, const uint8_t *msg, size_t n)
+{
+	size_t	 done = 0, m;
+	int	 k, dmabuf = 0;
+
+	for (k = 0; k < r->nsge && done < n; k++) {
+		if (mock_sge_mr(&r->sge[k], &dmabuf) == NULL)
+			return IBV_WC_LOC_PROT_ERR;
+		m = n - done < r->sge[k].length ? n - done : r->sge[k].length;
+		if (mock_dma((void *)(uintptr_t)r->sge[k].addr, msg + done, m,
+		    dmabuf, MOCK_DMA_FROM_WIRE) == -1)
+			return IBV_WC_LOC_PROT_ERR;
+		done += m;
+	}
+	return done < n ? IBV_WC_LOC_LEN_ERR : IBV_WC_SUCCESS;
+}
+
+/* A posted receive's SGEs, kept; refused beyond max. */
+static int
+mock_recv_keep(struct mock_recv *r, const struct ibv_recv_wr *wr,
+    uint32_t max)
+{
+	int	 k;
+
+	if (wr->num_sge < 1 || (uint32_t)wr->num_sge > max ||
+	    wr->num_sge > MOCK_SGE)
+		return -1;
+	r->wr_id = wr->wr_id;
+	r->nsge = wr->num_sge;
+	for (k = 0; k < wr->num_sge; k++)
+		r->sge[k] = wr->sg_list[k];
+	return 0;
 }
 
 /* A real CQ that overflows goes to error (IBV_EVENT_CQ_ERR); so here. */
@@ -132,12 +243,11 @@ mock_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 
 	for (; wr != NULL; wr = wr->next) {
 		if (qp->state == IBV_QPS_RESET || q->rq_n == q->rq_cap ||
-		    wr->num_sge != 1) {
+		    mock_recv_keep(&q->rq[(q->rq_head + q->rq_n) % q->rq_cap],
+		    wr, q->max_recv_sge) == -1) {
 			*bad = wr;
 			return EINVAL;
 		}
-		q->rq[(q->rq_head + q->rq_n) % q->rq_cap] = (struct mock_recv){
-		    wr->wr_id, wr->sg_list[0].addr, wr->sg_list[0].length };
 		q->rq_n++;
 	}
 	return 0;
@@ -153,14 +263,14 @@ mock_qp_by_num(uint32_t qpn)
 
 /* UD: into the oldest posted receive, after a 40-octet GRH; none: lost. */
 static void
-mock_deliver(struct mock_qp *src, struct mock_qp *dst, const struct ibv_sge *s)
+mock_deliver(struct mock_qp *src, struct mock_qp *dst, size_t n)
 {
 	struct ibv_wc		 wc = { .opcode = IBV_WC_RECV,
 				    .src_qp = src->qp.qp_num,
 				    .qp_num = dst->qp.qp_num,
 				    .wc_flags = IBV_WC_GRH };
+	static uint8_t		 msg[40 + MOCK_WIRE_MAX];
 	struct mock_recv	 r;
-	uint8_t			*to;
 
 	if (dst->rq_n == 0) {
 		mock_verbs.dropped_no_recv++;
@@ -170,21 +280,13 @@ mock_deliver(struct mock_qp *src, struct mock_qp *dst, const struct ibv_sge *s)
 	dst->rq_head = (dst->rq_head + 1) % dst->rq_cap;
 	dst->rq_n--;
 	wc.wr_id = r.wr_id;
-	wc.byte_len = 40 + s->length;
-	to = (uint8_t *)(uintptr_t)r.addr;
-	if (wc.byte_len > r.len)
-		wc.status = IBV_WC_LOC_LEN_ERR;
-	else {
-		memset(to, 0, 40);
-		memcpy(to + 8, mock_gid.raw, 16);	/* SGID */
-		memcpy(to + 24, mock_gid.raw, 16);	/* DGID */
-		memcpy(to + 40, (void *)(uintptr_t)s->addr, s->length);
-		if (mock_verbs.corrupt_at >= 0 &&
-		    (uint32_t)mock_verbs.corrupt_at < s->length)
-			to[40 + mock_verbs.corrupt_at] ^= 0x5a;
+	wc.byte_len = (uint32_t)(40 + n);
+	memset(msg, 0, 40);
+	memcpy(msg + 8, mock_gid.raw, 16);	/* SGID */
+	memcpy(msg + 24, mock_gid.raw, 16);	/* DGID */
+	memcpy(msg + 40, mock_wire, n);
+	if ((wc.status = mock_scatter(&r, msg, 40 + n)) == IBV_WC_SUCCESS)
 		wc.status = mock_verbs.next_recv_status;
-	}
-	mock_verbs.corrupt_at = -1;
 	mock_verbs.next_recv_status = IBV_WC_SUCCESS;
 	mock_verbs.delivered++;
 	mock_cq_push((struct mock_cq *)dst->qp.recv_cq, &wc);
@@ -192,15 +294,14 @@ mock_deliver(struct mock_qp *src, struct mock_qp *dst, const struct ibv_sge *s)
 
 /* RC: into the peer's SRQ, no GRH; the sender's CQ gets the outcome. */
 static enum ibv_wc_status
-mock_rc_deliver(struct mock_qp *src, const struct ibv_sge *s)
+mock_rc_deliver(struct mock_qp *src, size_t n)
 {
 	struct ibv_wc		 wc = { .opcode = IBV_WC_RECV,
 				    .src_qp = src->qp.qp_num,
-				    .byte_len = s->length };
+				    .byte_len = (uint32_t)n };
 	struct mock_qp		*dst = mock_qp_by_num(src->attr.dest_qp_num);
 	struct mock_rq		*rq;
 	struct mock_recv	 r;
-	uint8_t			*to;
 
 	/* nobody acknowledges: after retry_cnt retries, the QP fails */
 	if (mock_verbs.blackhole || mock_verbs.fail_qpn == src->qp.qp_num ||
@@ -220,16 +321,9 @@ mock_rc_deliver(struct mock_qp *src, const struct ibv_sge *s)
 	rq->n--;
 	wc.wr_id = r.wr_id;
 	wc.qp_num = dst->qp.qp_num;
-	to = (uint8_t *)(uintptr_t)r.addr;
-	if (s->length > r.len)
-		wc.status = IBV_WC_LOC_LEN_ERR;
-	else {
-		memcpy(to, (void *)(uintptr_t)s->addr, s->length);
-		if (mock_verbs.corrupt_at >= 0 &&
-		    (uint32_t)mock_verbs.corrupt_at < s->length)
-			to[mock_verbs.corrupt_at] ^= 0x5a;
-	}
-	mock_verbs.corrupt_at = -1;
+	wc.status = mock_scatter(&r, mock_wire, n);
+	if (wc.status == IBV_WC_SUCCESS && mock_verbs.delivered_hook != NULL)
+		mock_verbs.delivered_hook(&r.sge[0], r.nsge, n);
 	mock_verbs.rc_delivered++;
 	mock_cq_push((struct mock_cq *)dst->qp.recv_cq, &wc);
 	return IBV_WC_SUCCESS;
@@ -242,17 +336,21 @@ mock_rc_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 	struct mock_qp	*q = (struct mock_qp *)qp;
 	struct ibv_wc	 wc = { .opcode = IBV_WC_SEND, .qp_num = qp->qp_num };
 
+	size_t		 n;
+
 	for (; wr != NULL; wr = wr->next) {
 		if ((qp->state != IBV_QPS_RTS && qp->state != IBV_QPS_ERR) ||
-		    wr->opcode != IBV_WR_SEND || wr->num_sge != 1) {
+		    wr->opcode != IBV_WR_SEND || wr->num_sge < 1 ||
+		    (uint32_t)wr->num_sge > q->max_send_sge ||
+		    wr->num_sge > MOCK_SGE) {
 			*bad = wr;
 			return EINVAL;
 		}
 		wc.wr_id = wr->wr_id;
 		if (qp->state == IBV_QPS_ERR)
 			wc.status = IBV_WC_WR_FLUSH_ERR;
-		else if ((wc.status = mock_rc_deliver(q, &wr->sg_list[0])) !=
-		    IBV_WC_SUCCESS)
+		else if ((wc.status = mock_gather(wr, &n)) != IBV_WC_SUCCESS ||
+		    (wc.status = mock_rc_deliver(q, n)) != IBV_WC_SUCCESS)
 			qp->state = IBV_QPS_ERR;
 		/* errors complete whether signaled or not */
 		if ((wr->send_flags & IBV_SEND_SIGNALED) ||
@@ -268,12 +366,14 @@ mock_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 {
 	struct mock_qp	*q = (struct mock_qp *)qp, *dst;
 	struct ibv_wc	 wc = { .opcode = IBV_WC_SEND, .qp_num = qp->qp_num };
+	size_t		 n;
 
 	if (qp->qp_type == IBV_QPT_RC)
 		return mock_rc_post_send(qp, wr, bad);
 	for (; wr != NULL; wr = wr->next) {
 		if (qp->state != IBV_QPS_RTS || wr->opcode != IBV_WR_SEND ||
-		    wr->num_sge != 1 || wr->wr.ud.ah == NULL) {
+		    wr->num_sge < 1 || (uint32_t)wr->num_sge >
+		    q->max_send_sge || wr->wr.ud.ah == NULL) {
 			*bad = wr;
 			return EINVAL;
 		}
@@ -282,8 +382,8 @@ mock_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 			;	/* nobody there: UD loses it silently */
 		else if (dst->qkey != wr->wr.ud.remote_qkey)
 			mock_verbs.dropped_qkey++;
-		else
-			mock_deliver(q, dst, &wr->sg_list[0]);
+		else if (mock_gather(wr, &n) == IBV_WC_SUCCESS)
+			mock_deliver(q, dst, n);
 		wc.wr_id = wr->wr_id;
 		if (wr->send_flags & IBV_SEND_SIGNALED)
 			mock_cq_push((struct mock_cq *)qp->send_cq, &wc);
@@ -297,13 +397,14 @@ mock_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
 {
 	struct mock_rq	*rq = &((struct mock_srq *)srq)->rq;
 
+	uint32_t	 max = ((struct mock_srq *)srq)->max_sge;
+
 	for (; wr != NULL; wr = wr->next) {
-		if (rq->n == rq->cap || wr->num_sge != 1) {
+		if (rq->n == rq->cap || mock_recv_keep(&rq->e[(rq->head +
+		    rq->n) % rq->cap], wr, max) == -1) {
 			*bad = wr;
 			return EINVAL;
 		}
-		rq->e[(rq->head + rq->n) % rq->cap] = (struct mock_recv){
-		    wr->wr_id, wr->sg_list[0].addr, wr->sg_list[0].length };
 		rq->n++;
 	}
 	return 0;
@@ -314,7 +415,8 @@ ibv_create_srq(struct ibv_pd *pd, struct ibv_srq_init_attr *a)
 {
 	struct mock_srq	*m;
 
-	if (a->attr.max_wr == 0 || a->attr.max_sge != 1 ||
+	if (a->attr.max_wr == 0 || a->attr.max_sge < 1 ||
+	    a->attr.max_sge > MOCK_SGE ||
 	    (m = calloc(1, sizeof(*m))) == NULL) {
 		errno = EINVAL;
 		return NULL;
@@ -324,6 +426,7 @@ ibv_create_srq(struct ibv_pd *pd, struct ibv_srq_init_attr *a)
 		return NULL;
 	}
 	m->rq.cap = a->attr.max_wr;
+	m->max_sge = a->attr.max_sge;
 	m->srq.context = pd->context;
 	m->srq.pd = pd;
 	mock_verbs.open_objects++;
@@ -556,14 +659,22 @@ ibv_dealloc_pd(struct ibv_pd *pd)
 }
 
 static struct ibv_mr *
-mock_mr(struct ibv_pd *pd, void *addr, size_t len)
+mock_mr(struct ibv_pd *pd, void *addr, size_t len, int dmabuf)
 {
 	struct ibv_mr	*mr;
+	uint32_t	 k;
 
-	if ((mr = calloc(1, sizeof(*mr))) == NULL)
+	for (k = 0; k < MOCK_MRS && mock_mrs[k] != NULL; k++)
+		;
+	if (k == MOCK_MRS || (mr = calloc(1, sizeof(*mr))) == NULL) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	*mr = (struct ibv_mr){ .context = pd->context, .pd = pd,
-	    .addr = addr, .length = len, .lkey = 0x1234, .rkey = 0x5678 };
+	    .addr = addr, .length = len, .lkey = MOCK_LKEY_BASE + k,
+	    .rkey = 0x5678 + k };
+	mock_mrs[k] = mr;
+	mock_mr_dmabuf[k] = dmabuf;
 	mock_verbs.open_objects++;
 	return mr;
 }
@@ -576,27 +687,42 @@ struct ibv_mr *
 		return NULL;
 	}
 	mock_verbs.reg_mr++;
-	return mock_mr(pd, addr, len);
+	return mock_mr(pd, addr, len, 0);
 }
 
+/*
+ * The region is [iova, iova + len) in work requests; its memory is the
+ * dma-buf's, which need not be CPU-addressable (mock_dma()).
+ */
 struct ibv_mr *
 ibv_reg_dmabuf_mr(struct ibv_pd *pd, uint64_t offset, size_t len,
     uint64_t iova, int fd, int access)
 {
+	mock_verbs.reg_dmabuf_calls++;
+	mock_verbs.dmabuf_fd = fd;
+	mock_verbs.dmabuf_offset = offset;
+	mock_verbs.dmabuf_iova = iova;
+	mock_verbs.dmabuf_len = len;
+	mock_verbs.dmabuf_access = access;
+	if (mock_verbs.refuse_dmabuf != 0) {
+		errno = mock_verbs.refuse_dmabuf;	/* as a NIC may */
+		return NULL;
+	}
 	if (fd < 0 || (access & IBV_ACCESS_LOCAL_WRITE) == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
 	mock_verbs.reg_dmabuf_mr++;
-	mock_verbs.dmabuf_fd = fd;
-	mock_verbs.dmabuf_offset = offset;
-	mock_verbs.dmabuf_iova = iova;
-	return mock_mr(pd, (void *)(uintptr_t)iova, len);
+	return mock_mr(pd, (void *)(uintptr_t)iova, len, 1);
 }
 
 int
 ibv_dereg_mr(struct ibv_mr *mr)
 {
+	uint32_t	 k = mr->lkey - MOCK_LKEY_BASE;
+
+	if (k < MOCK_MRS && mock_mrs[k] == mr)
+		mock_mrs[k] = NULL;
 	free(mr);
 	mock_verbs.open_objects--;
 	return 0;
@@ -660,6 +786,8 @@ ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *ia)
 		return NULL;
 	}
 	q->rq_cap = ia->cap.max_recv_wr;
+	q->max_send_sge = ia->cap.max_send_sge;
+	q->max_recv_sge = ia->cap.max_recv_sge;
 	q->qp = (struct ibv_qp){ .context = pd->context, .pd = pd,
 	    .send_cq = ia->send_cq, .recv_cq = ia->recv_cq,
 	    .qp_num = MOCK_QPN_BASE + (uint32_t)i, .state = IBV_QPS_RESET,

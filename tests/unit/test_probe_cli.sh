@@ -58,9 +58,16 @@ refused "--payload 'fpga': want cpu or gpu" --respond --payload fpga
 refused "--test-corrupt 'x'" --respond --test-corrupt x
 if grep -q '^#define HAVE_CUDA 1' "$abs_top_builddir/config.h"; then
 	echo "ok - # SKIP --payload gpu without CUDA: this build has CUDA"
+	# GPUDirect needs a NIC; there is none here: the device is named
+	refused "use --backend udp" --respond --backend verbs --payload gpu
 else
 	refused "--payload gpu: built without CUDA: configure --with-cuda" \
 	    --respond --payload gpu
+	# GPUDirect RDMA probes: CUDA is missing before any NIC is looked for
+	refused "--payload gpu: built without CUDA: configure --with-cuda" \
+	    --respond --backend verbs --payload gpu
+	refused "--payload gpu: built without CUDA: configure --with-cuda" \
+	    --target 10.0.0.1 --backend verbs --payload gpu --size 1024
 fi
 
 "$P" --help >"$t" 2>&1

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -578,6 +579,322 @@ test_rc_gid_and_refusals(void **state)
 	assert_non_null(strstr(err, "use --backend udp"));
 }
 
+/* ---- GPUDirect (--payload gpu): split probes, a dma-buf region ---- */
+
+#define GLEN	256		/* payload octets of every GPU probe */
+#define GRING	16
+
+static struct probe_pkt
+gpu_pkt(uint64_t seq, uint32_t len, uint8_t flags)
+{
+	return (struct probe_pkt){ .opcode = PROBE_OP_RC_SEND_ONLY,
+	    .dest_qp = 9, .psn = (uint32_t)seq, .flags = flags,
+	    .src_port = 0xc009, .path_id = 9, .payload_len = len, .seq = seq,
+	    .send_ns = 5000 + seq, .seed = 0x5eed5eed5eedULL };
+}
+
+/* Head + payload + tail, as split, is what probe_write_payload() builds. */
+static void
+test_split_write_parse(void **state)
+{
+	struct probe_pkt	 p = gpu_pkt(77, 13, 0), q, r;
+	struct ibuf		*whole = ibuf_open(PROBE_PKT_MAX);
+	struct ibuf		*head = ibuf_open(64), *tail = ibuf_open(16);
+	struct ibuf		 hb, tb;
+	uint8_t			 pl[13], cat[PROBE_PKT_MAX];
+	uint64_t		 csum;
+	size_t			 hl, tl;
+
+	(void)state;
+	assert_non_null(whole);
+	csum = payload_fill(pl, sizeof(pl), p.seed, p.seq);
+	assert_int_equal(probe_write_payload(whole, &p, pl, csum), 0);
+	q = gpu_pkt(77, 13, 0);
+	assert_int_equal(probe_write_split(head, tail, &q, csum), 0);
+	hl = ibuf_size(head);
+	tl = ibuf_size(tail);
+	assert_int_equal(hl, VERBS_GPU_HEAD);
+	assert_int_equal(tl, PROBE_CSUM_LEN + 3 + PROBE_ICRC_LEN); /* pad 3 */
+	memcpy(cat, ibuf_data(head), hl);
+	memcpy(cat + hl, pl, sizeof(pl));
+	memcpy(cat + hl + sizeof(pl), ibuf_data(tail), tl);
+	assert_int_equal(hl + sizeof(pl) + tl, ibuf_size(whole));
+	assert_memory_equal(cat, ibuf_data(whole), ibuf_size(whole));
+	/* parsed in pieces: the header's fields, the trailer's checksum */
+	ibuf_from_buffer(&hb, ibuf_data(head), hl);
+	ibuf_from_buffer(&tb, ibuf_data(tail), tl);
+	assert_int_equal(probe_parse_split(&hb, 13, &tb, &r), PROBE_OK);
+	assert_int_equal(r.seq, 77);
+	assert_int_equal(r.payload_len, 13);
+	assert_int_equal(r.csum, csum);
+	assert_null(r.payload);
+	assert_int_equal(r.verdict, 0);		/* not verified here */
+	/* the payload is not where this receiver put it: length */
+	ibuf_from_buffer(&hb, ibuf_data(head), hl);
+	ibuf_from_buffer(&tb, ibuf_data(tail), tl);
+	assert_int_equal(probe_parse_split(&hb, 12, &tb, &r), PROBE_E_TRUNCATED);
+	ibuf_from_buffer(&hb, ibuf_data(head), hl);
+	ibuf_from_buffer(&tb, ibuf_data(tail), tl - 1);
+	assert_int_equal(probe_parse_split(&hb, 14, &tb, &r), PROBE_E_LENGTH);
+	/* a header one octet short, or one long */
+	ibuf_from_buffer(&hb, ibuf_data(head), hl - 1);
+	ibuf_from_buffer(&tb, ibuf_data(tail), tl);
+	assert_int_equal(probe_parse_split(&hb, 13, &tb, &r),
+	    PROBE_E_TRUNCATED);
+	ibuf_from_buffer(&hb, cat, hl + 1);
+	ibuf_from_buffer(&tb, ibuf_data(tail), tl);
+	assert_int_equal(probe_parse_split(&hb, 12, &tb, &r), PROBE_E_LENGTH);
+	/* a reply (no payload) scattered over a payload slot: length */
+	ibuf_free(whole);
+	assert_non_null(whole = ibuf_open(PROBE_PKT_MAX));
+	q = gpu_pkt(78, 0, PROBE_F_REPLY);
+	assert_int_equal(probe_write(whole, &q), 0);
+	ibuf_from_buffer(&hb, ibuf_data(whole), VERBS_GPU_HEAD);
+	ibuf_from_buffer(&tb, NULL, 0);
+	assert_int_equal(probe_parse_split(&hb, ibuf_size(whole) -
+	    VERBS_GPU_HEAD, &tb, &r), PROBE_E_LENGTH);
+	ibuf_free(whole);
+	ibuf_free(head);
+	ibuf_free(tail);
+}
+
+struct gpu_rc {
+	struct verbs_rc	*rc;
+	struct verbs_qp	*a, *b;		/* sender's (host receives), */
+	int		 ctx_a, ctx_b;	/* responder's (GPU receives) */
+	uint8_t		*mem;		/* stands in for GPU memory */
+	size_t		 len;
+};
+
+static struct verbs_rc *
+gpu_open(struct gpu_rc *g, size_t len, char *err, size_t errlen)
+{
+	struct verbs_rc_conf	 c;
+
+	verbs_rc_conf_default(&c);
+	c.ring = GRING;
+	c.max_qps = 8;
+	c.gpu_len = GLEN;
+	c.dmabuf_fd = 11;
+	c.dmabuf_offset = 0;
+	g->len = verbs_rc_gpu_len(&c);
+	if (g->mem == NULL && (g->mem = calloc(1, g->len)) == NULL)
+		fail_msg("calloc");
+	c.dmabuf_iova = (uintptr_t)g->mem;
+	c.dmabuf_len = len;
+	return verbs_rc_open(&c, err, errlen);
+}
+
+static void
+gpu_pair(struct gpu_rc *g)
+{
+	struct verbs_peer	 pa, pb;
+	char			 err[256];
+
+	*g = (struct gpu_rc){ 0 };
+	if ((g->rc = gpu_open(g, 2 * GRING * GLEN, err, sizeof(err))) == NULL)
+		fail_msg("verbs_rc_open: %s", err);
+	g->a = verbs_qp_new(g->rc, &g->ctx_a, err, sizeof(err));
+	g->b = verbs_qp_new_gpu(g->rc, &g->ctx_b, err, sizeof(err));
+	assert_non_null(g->a);
+	assert_non_null(g->b);
+	verbs_qp_local(g->rc, g->a, &pa);
+	verbs_qp_local(g->rc, g->b, &pb);
+	pa.flow_label = pb.flow_label = 9;
+	if (verbs_qp_connect(g->rc, g->a, &pb, err, sizeof(err)) == -1 ||
+	    verbs_qp_connect(g->rc, g->b, &pa, err, sizeof(err)) == -1)
+		fail_msg("verbs_qp_connect: %s", err);
+}
+
+/* n probes from a's GPU send slots (filled "in place" by the CPU here). */
+static void
+gpu_send(struct gpu_rc *g, uint64_t seq0, size_t n)
+{
+	struct probe_pkt	 p;
+	struct ibuf		*head = ibuf_open(64), *tail = ibuf_open(16);
+	size_t			 off, k;
+	uint64_t		 csum;
+	char			 err[256];
+
+	assert_int_equal(verbs_rc_gpu_room(g->rc, n, &off), n);
+	for (k = 0; k < n; k++) {
+		p = gpu_pkt(seq0 + k, GLEN, 0);
+		csum = payload_fill(g->mem + off + k * GLEN, GLEN, p.seed,
+		    p.seq);
+		ibuf_truncate(head, 0);
+		ibuf_truncate(tail, 0);
+		assert_int_equal(probe_write_split(head, tail, &p, csum), 0);
+		if (verbs_rc_send_gpu(g->rc, g->a, ibuf_data(head),
+		    ibuf_size(head), ibuf_data(tail), ibuf_size(tail),
+		    off + k * GLEN, err, sizeof(err)) == -1)
+			fail_msg("verbs_rc_send_gpu: %s", err);
+	}
+	ibuf_free(head);
+	ibuf_free(tail);
+}
+
+/*
+ * Payloads gathered from the dma-buf region and scattered into the
+ * responder's GPU slots, headers through host memory; the slots are
+ * used in turn, so that a batch is verified in runs; damage counted.
+ */
+static void
+test_rc_gpu_echo(void **state)
+{
+	struct gpu_rc		 g;
+	struct verbs_ev		 ev[16];
+	uint8_t			 buf[PROBE_PKT_MAX];
+	size_t			 off, n, k;
+	char			 err[256];
+	int			 got;
+
+	(void)state;
+	gpu_pair(&g);
+	assert_int_equal(mock_verbs.reg_dmabuf_mr, 1);
+	assert_int_equal(mock_verbs.dmabuf_fd, 11);
+	assert_int_equal(mock_verbs.dmabuf_iova, (uintptr_t)g.mem);
+	assert_int_equal(mock_verbs.dmabuf_len, 2 * GRING * GLEN);
+	assert_true(mock_verbs.dmabuf_access & IBV_ACCESS_LOCAL_WRITE);
+	gpu_send(&g, 100, 4);
+	/* busy until their completions are reaped */
+	assert_int_equal(verbs_rc_gpu_room(g.rc, GRING, &off), GRING - 4);
+	assert_int_equal(off, 4 * GLEN);
+	assert_int_equal(mock_verbs.dmabuf_gathered, 4 * GLEN);
+	assert_int_equal(mock_verbs.dmabuf_scattered, 4 * GLEN);
+	assert_int_equal(got = verbs_rc_poll(g.rc, ev, 16, err, sizeof(err)),
+	    4);
+	for (k = 0; k < 4; k++) {
+		assert_int_equal(ev[k].type, VERBS_EV_RECV);
+		assert_ptr_equal(ev[k].ctx, &g.ctx_b);
+		assert_int_equal(ev[k].err, PROBE_OK);
+		assert_true(ev[k].gpu);
+		assert_null(ev[k].pkt.payload);
+		assert_int_equal(ev[k].pkt.seq, 100 + k);
+		assert_int_equal(ev[k].len, VERBS_GPU_HEAD + GLEN + 12);
+		/* receive slots of the second half, in turn */
+		assert_int_equal(ev[k].gpu_off, (GRING + k) * GLEN);
+		assert_int_equal(payload_verify(g.mem + ev[k].gpu_off, GLEN,
+		    ev[k].pkt.seed, ev[k].pkt.seq, ev[k].pkt.csum), 0);
+	}
+	assert_int_equal(verbs_rc_gpu_room(g.rc, GRING, &off), GRING);
+	/* the reply, no payload, to a's host receives */
+	n = rc_probe(buf, sizeof(buf), 0xc009, PROBE_F_REPLY, 100);
+	assert_int_equal(verbs_rc_send(g.rc, g.b, buf, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(verbs_rc_poll(g.rc, ev, 16, err, sizeof(err)), 1);
+	assert_ptr_equal(ev[0].ctx, &g.ctx_a);
+	assert_false(ev[0].gpu);
+	assert_int_equal(ev[0].err, PROBE_OK);
+	/*
+	 * 40 more through 16 GPU receives: reposted in the order taken, so
+	 * the slots are used in turn (a burst is one run, or two where it
+	 * wraps), as the in-place verify wants them
+	 */
+	for (k = 0; k < 40; k += 8) {
+		gpu_send(&g, 200 + k, 8);
+		assert_int_equal(verbs_rc_poll(g.rc, ev, 16, err,
+		    sizeof(err)), 8);
+		for (n = 1; n < 8; n++)
+			assert_int_equal(ev[n].gpu_off / GLEN - GRING,
+			    (ev[0].gpu_off / GLEN - GRING + n) % GRING);
+		assert_int_equal(ev[7].pkt.seq, 200 + k + 7);
+	}
+	/* a payload octet damaged in flight: there in GPU memory */
+	mock_verbs.corrupt_at = VERBS_GPU_HEAD + 5;
+	gpu_send(&g, 300, 1);
+	assert_int_equal(verbs_rc_poll(g.rc, ev, 16, err, sizeof(err)), 1);
+	assert_int_equal(ev[0].err, PROBE_OK);		/* deferred */
+	assert_int_equal(payload_verify(g.mem + ev[0].gpu_off, GLEN,
+	    ev[0].pkt.seed, ev[0].pkt.seq, ev[0].pkt.csum),
+	    PAYLOAD_BAD_PATTERN | PAYLOAD_BAD_CSUM);
+	/* the checksum damaged (host trailer): the checksum's verdict */
+	mock_verbs.corrupt_at = VERBS_GPU_HEAD + GLEN + 2;
+	gpu_send(&g, 301, 1);
+	assert_int_equal(verbs_rc_poll(g.rc, ev, 16, err, sizeof(err)), 1);
+	assert_int_equal(payload_verify(g.mem + ev[0].gpu_off, GLEN,
+	    ev[0].pkt.seed, ev[0].pkt.seq, ev[0].pkt.csum), PAYLOAD_BAD_CSUM);
+	/* another length than the slots: malformed, never verified */
+	n = rc_probe(buf, sizeof(buf), 0xc009, 0, 302);	/* 256: fits */
+	assert_int_equal(verbs_rc_send(g.rc, g.a, buf, n, err, sizeof(err)),
+	    0);
+	assert_int_equal(verbs_rc_poll(g.rc, ev, 16, err, sizeof(err)), 1);
+	assert_int_equal(ev[0].err, PROBE_OK);	/* same layout, one SGE */
+	{
+		struct probe_pkt	 p = gpu_pkt(303, 100, 0);
+		struct ibuf		*b = ibuf_open(PROBE_PKT_MAX);
+
+		assert_int_equal(probe_write(b, &p), 0);
+		assert_int_equal(verbs_rc_send(g.rc, g.a, ibuf_data(b),
+		    ibuf_size(b), err, sizeof(err)), 0);
+		assert_int_equal(verbs_rc_poll(g.rc, ev, 16, err,
+		    sizeof(err)), 1);
+		assert_int_equal(ev[0].err, PROBE_E_LENGTH);
+		/* longer than header + slot + trailer: the NIC refuses it */
+		p = gpu_pkt(304, 1024, 0);
+		ibuf_truncate(b, 0);
+		assert_int_equal(probe_write(b, &p), 0);
+		assert_int_equal(verbs_rc_send(g.rc, g.a, ibuf_data(b),
+		    ibuf_size(b), err, sizeof(err)), 0);
+		assert_int_equal(verbs_rc_poll(g.rc, ev, 16, err,
+		    sizeof(err)), 1);
+		assert_int_equal(ev[0].type, VERBS_EV_QP_ERROR);
+		assert_ptr_equal(ev[0].ctx, &g.ctx_b);
+		assert_int_equal(ev[0].status, IBV_WC_LOC_LEN_ERR);
+		ibuf_free(b);
+	}
+	assert_int_equal(verbs_rc_stats(g.rc)->gpu_received, 44 + 2 + 2);
+	verbs_rc_close(g.rc);
+	free(g.mem);
+}
+
+/* Slots in use are not handed out; refusals say what. */
+static void
+test_rc_gpu_refusals(void **state)
+{
+	struct gpu_rc		 g;
+	struct verbs_ev		 ev[16];
+	size_t			 off;
+	char			 err[256];
+
+	(void)state;
+	gpu_pair(&g);
+	gpu_send(&g, 1, GRING - 2);
+	assert_int_equal(verbs_rc_gpu_room(g.rc, 8, &off), 2);
+	assert_int_equal(off, (GRING - 2) * GLEN);
+	assert_int_equal(verbs_rc_send_gpu(g.rc, g.a, "h", 1, "t", 1, 0, err,
+	    sizeof(err)), -1);			/* slot 0 is busy */
+	assert_non_null(strstr(err, "no free GPU send slot"));
+	assert_int_equal(verbs_rc_send_gpu(g.rc, g.a, "h", 1, "t", 1, 3, err,
+	    sizeof(err)), -1);			/* not a slot */
+	assert_int_equal(verbs_rc_poll(g.rc, ev, 16, err, sizeof(err)),
+	    GRING - 2);
+	/* the longer run: from slot 0 once the first ones are free */
+	gpu_send(&g, 100, 1);
+	assert_int_equal(verbs_rc_gpu_room(g.rc, 8, &off), 8);
+	assert_int_equal(off, 0);
+	verbs_rc_close(g.rc);
+	/* a NIC or driver that refuses the dma-buf: said, no fallback */
+	mock_verbs.refuse_dmabuf = EOPNOTSUPP;
+	assert_null(gpu_open(&g, 2 * GRING * GLEN, err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot register GPU memory"));
+	assert_non_null(strstr(err, "ibv_reg_dmabuf_mr"));
+	assert_non_null(strstr(err, strerror(EOPNOTSUPP)));
+	mock_verbs.refuse_dmabuf = 0;
+	assert_null(gpu_open(&g, 2 * GRING * GLEN - 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "needed"));
+	free(g.mem);
+	/* without a dma-buf: no GPU QP, no GPU room */
+	{
+		struct rc_pair	 p;
+
+		rc_pair(&p, 5);
+		assert_null(verbs_qp_new_gpu(p.rc, NULL, err, sizeof(err)));
+		assert_non_null(strstr(err, "no GPU memory"));
+		assert_int_equal(verbs_rc_gpu_room(p.rc, 4, &off), 0);
+		rc_pair_close(&p);
+	}
+}
+
 int
 main(void)
 {
@@ -603,6 +920,11 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rc_gid_and_refusals,
 		    setup, teardown),
+		cmocka_unit_test(test_split_write_parse),
+		cmocka_unit_test_setup_teardown(test_rc_gpu_echo, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rc_gpu_refusals, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
