@@ -105,6 +105,17 @@ lab_up() {
 nexthops() {
 	[ "$(ip -n "$(ns leaf1)" -j route show "$DSTNET" | jq '.[0].nexthops | length')" -eq "$nspines" ]
 }
+# lab_down: this lab's probes stopped, the lab destroyed, nothing left
+lab_down() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	pids=""
+	"$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
+	topo=
+	check "nothing of lab $NAME is left" test -z "$(lab_leftovers "$NAME")"
+}
 
 lab_up pod-2s4l-unnumbered prb2s4l
 spine_addr() { echo "10.0.0.$1"; }	# unnumbered: the loopback
@@ -393,14 +404,7 @@ rc=$?
 pids=$(echo "$pids" | sed "s/ $resp//")
 check "SIGTERM: the responder exits 0" test "$rc" -eq 0
 
-for p in $pids; do
-	kill "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-done
-pids=""
-"$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
-topo=
-check "nothing of lab $NAME is left" test -z "$(lab_leftovers "$NAME")"
+lab_down
 
 # ---- (g) four spines, numbered links: pod-4s8l-numbered as prb4s8l
 lab_up pod-4s8l-numbered prb4s8l
@@ -432,12 +436,5 @@ echo "# $NAME: switches with icmp_ratelimit 1000 from here on"
 blackhole_case 2
 
 # ---- (h) clean up
-for p in $pids; do
-	kill "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-done
-pids=""
-"$FABRICCTL" lab destroy -t "$topo" >/dev/null 2>&1
-topo=
-check "nothing of lab $NAME is left" test -z "$(lab_leftovers "$NAME")"
+lab_down
 finish
