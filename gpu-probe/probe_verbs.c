@@ -3,9 +3,10 @@
  * (configure: HAVE_IBVERBS) verbs_check() looks for an RDMA device and an
  * active port, and probe_verbs.h's transport sends and receives probes on
  * a UD queue pair; without a device, or without libibverbs, both say so
- * and point to the UDP back end.  No machine here has an RDMA device: the
- * data path is tested against tests/unit/mock_verbs.c only
- * (docs/PROBE.md, "libibverbs back end").
+ * and point to the UDP back end.  No machine here has an RDMA device:
+ * this UD transport is tested against tests/unit/mock_verbs.c only (the
+ * daemon's RC back end, probe_rc.c, also on soft-RoCE in
+ * tests/lab/rxe.sh; docs/PROBE.md).
  */
 #include "config.h"
 

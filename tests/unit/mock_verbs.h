@@ -1,8 +1,9 @@
 /*
  * A MOCK of the libibverbs calls gpu-probe/probe_verbs.c makes, because
- * no RDMA NIC exists on any machine this project can run on (no device
- * here, soft-RoCE rdma_rxe missing from the kernel, none on the GPU
- * machines).  One loopback "device" whose UD queue pairs deliver a send
+ * no RDMA NIC exists on any machine this project can run on (none here,
+ * none on the GPU machines; the host kernel has no RDMA stack, so the
+ * real soft-RoCE runs only inside the VMs of tests/lab/rxe.sh, which
+ * cover the RC back end end to end but cannot be unit tests).  One loopback "device" whose UD queue pairs deliver a send
  * straight into the destination QP's oldest posted receive and complete
  * both CQs.  It enforces what a real device would refuse (QP state
  * transitions and their required attributes, Q_Key mismatches) and
