@@ -108,52 +108,26 @@ parse_args(int argc, char **argv, struct options *o)
 /* ---- telemetry ------------------------------------------------------ */
 
 static int
-telemetry_key(const struct fab_config *cfg, struct tmsg_key *key)
-{
-	const char	*file = NULL;
-	size_t		 i;
-
-	for (i = 0; i < cfg->ntelemetry; i++) {
-		if (cfg->telemetry[i].hmac_key_file == NULL) {
-			log_warnx("%s: telemetry endpoint %s: an hmac-key-file "
-			    "is required (telemetry is always signed)",
-			    FD_E_CONFIG, cfg->telemetry[i].name);
-			return -1;
-		}
-		if (file != NULL &&
-		    strcmp(file, cfg->telemetry[i].hmac_key_file) != 0) {
-			log_warnx("%s: telemetry endpoint %s: every endpoint "
-			    "must use the same hmac-key-file (%s)", FD_E_CONFIG,
-			    cfg->telemetry[i].name, file);
-			return -1;
-		}
-		file = cfg->telemetry[i].hmac_key_file;
-	}
-	if (file == NULL)
-		return 0;
-	if (tmsg_key_load(key, file) == -1) {
-		log_warnx("%s: telemetry key %s: unreadable or not %d to %d "
-		    "octets", FD_E_CONFIG, file, TMSG_KEY_MIN, TMSG_KEY_MAX);
-		return -1;
-	}
-	return 1;
-}
-
-static int
 telemetry_open(struct fabricd *d)
 {
 	struct ingest_conf	ic;
 	struct tmsg_key		key;
 	size_t			i;
-	int			r;
+	int			shared;
 
-	if ((r = telemetry_key(d->cfg, &key)) <= 0)
-		return r;
+	if (d->cfg->ntelemetry == 0)
+		return 0;
+	if ((shared = fd_key_first(d->cfg->telemetry, d->cfg->ntelemetry,
+	    "telemetry", &key)) == -1)
+		return -1;
 	ingest_conf_default(&ic);
 	ic.stale_ms = d->cfg->policy.telemetry_stale_ms;
 	if (ingest_init(&d->ing, &ic, &key) == -1)
 		return -1;
 	d->ing_ok = 1;
+	if (!shared && fd_keys_by_agent(d->cfg->telemetry, d->cfg->ntelemetry,
+	    "telemetry", &d->ing.rx) == -1)
+		return -1;
 	if ((d->sub = zmq_socket(d->zctx, ZMQ_SUB)) == NULL ||
 	    zmq_setsockopt(d->sub, ZMQ_SUBSCRIBE, "", 0) == -1)
 		return -1;

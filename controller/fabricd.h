@@ -197,6 +197,10 @@ struct json_object *fd_show_jobs(struct fabricd *);
 
 /* fd_probe.c */
 int		 fd_probe_open(struct fabricd *);
+int		 fd_key_first(const struct fab_endpoint *, size_t, const char *,
+		    struct tmsg_key *);
+int		 fd_keys_by_agent(const struct fab_endpoint *, size_t,
+		    const char *, struct tmsg_rx *);
 void		 fd_probe_close(struct fabricd *);
 void		 fd_probe_read(struct fabricd *, struct tmsg *);
 int		 fd_probe_report(struct fabricd *, const struct tmsg_path *,

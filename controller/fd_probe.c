@@ -248,32 +248,90 @@ fd_probe_failed(struct fabricd *d, uint32_t node, uint32_t dst,
 	return s->out;
 }
 
+/*
+ * The keys of a set of endpoints (telemetry or probe).  Every endpoint
+ * needs an hmac-key-file.  One file for all: one shared key.  Otherwise
+ * each endpoint's key is the key of the agent whose id is the endpoint's
+ * name (fabric-agent --id, fabric-probe --id), and a message is checked
+ * under the key of the id it names: one agent cannot sign for another,
+ * and a leaked key is revoked alone.  fd_key_first loads the first
+ * endpoint's key: 1 when all share it, 0 when they do not, -1 (logged).
+ */
+static int
+key_load(const struct fab_endpoint *e, const char *what, struct tmsg_key *key)
+{
+	if (e->hmac_key_file == NULL) {
+		log_warnx("%s: %s endpoint %s: an hmac-key-file is required "
+		    "(messages are always signed)", FD_E_CONFIG, what, e->name);
+		return -1;
+	}
+	if (tmsg_key_load(key, e->hmac_key_file) == -1) {
+		log_warnx("%s: %s endpoint %s: key %s: unreadable or not %d "
+		    "to %d octets", FD_E_CONFIG, what, e->name,
+		    e->hmac_key_file, TMSG_KEY_MIN, TMSG_KEY_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int
+fd_key_first(const struct fab_endpoint *e, size_t n, const char *what,
+    struct tmsg_key *key)
+{
+	size_t	 i;
+	int	 shared = 1;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].hmac_key_file == NULL)
+			return key_load(&e[i], what, key);
+		if (strcmp(e[i].hmac_key_file, e[0].hmac_key_file) != 0)
+			shared = 0;
+	}
+	if (key_load(&e[0], what, key) == -1)
+		return -1;
+	return shared;
+}
+
+int
+fd_keys_by_agent(const struct fab_endpoint *e, size_t n, const char *what,
+    struct tmsg_rx *rx)
+{
+	struct tmsg_key	 key;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (key_load(&e[i], what, &key) == -1)
+			return -1;
+		if (tmsg_rx_agent_key(rx, e[i].name, &key) == -1) {
+			log_warnx("%s: %s endpoint %s: %s", FD_E_CONFIG, what,
+			    e[i].name, errno == EEXIST ? "its name is another "
+			    "endpoint's too (a key is per agent id)" :
+			    "not an agent id (1 to 32 octets)");
+			return -1;
+		}
+	}
+	log_info("%s: a key per agent (%zu)", what, n);
+	return 0;
+}
+
 int
 fd_probe_open(struct fabricd *d)
 {
 	const struct fab_config	*cfg = d->cfg;
 	struct tmsg_key		 key;
 	size_t			 i;
+	int			 shared;
 
 	if (cfg->nprobe == 0)
 		return 0;
-	for (i = 0; i < cfg->nprobe; i++)
-		if (cfg->probe[i].hmac_key_file == NULL ||
-		    strcmp(cfg->probe[i].hmac_key_file,
-		    cfg->probe[0].hmac_key_file) != 0) {
-			log_warnx("%s: probe endpoint %s: every probe endpoint "
-			    "needs the same hmac-key-file", FD_E_CONFIG,
-			    cfg->probe[i].name);
-			return -1;
-		}
-	if (tmsg_key_load(&key, cfg->probe[0].hmac_key_file) == -1) {
-		log_warnx("%s: probe key %s: unreadable or not %d to %d octets",
-		    FD_E_CONFIG, cfg->probe[0].hmac_key_file, TMSG_KEY_MIN,
-		    TMSG_KEY_MAX);
+	if ((shared = fd_key_first(cfg->probe, cfg->nprobe, "probe",
+	    &key)) == -1)
 		return -1;
-	}
 	tmsg_rx_init(&d->probe_rx, &key);
 	d->probe_rx_ok = 1;
+	if (!shared && fd_keys_by_agent(cfg->probe, cfg->nprobe, "probe",
+	    &d->probe_rx) == -1)
+		return -1;
 	if ((d->probe_sub = zmq_socket(d->zctx, ZMQ_SUB)) == NULL ||
 	    zmq_setsockopt(d->probe_sub, ZMQ_SUBSCRIBE, "", 0) == -1)
 		return -1;

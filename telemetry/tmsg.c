@@ -532,9 +532,69 @@ tmsg_rx_init(struct tmsg_rx *rx, const struct tmsg_key *key)
 	rx->mac = mac_ctx_new(key);
 }
 
+/*
+ * Per-agent keys: once one is given, a message is checked under the key
+ * of the agent id it names, and an id with no key is refused
+ * (TMSG_E_UNKNOWN_AGENT), so that one agent's key cannot sign for another
+ * and a stolen key is revoked alone.  0, or -1 (errno: EINVAL for a bad
+ * id, EEXIST for an id given twice, or ENOMEM).
+ */
+int
+tmsg_rx_agent_key(struct tmsg_rx *rx, const char *agent,
+    const struct tmsg_key *key)
+{
+	struct tmsg_agent_key	*k;
+	size_t			 i, n = strlen(agent);
+
+	if (n == 0 || n > TMSG_AGENT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < rx->nkeys; i++)
+		if (strcmp(rx->keys[i].agent, agent) == 0) {
+			errno = EEXIST;
+			return -1;
+		}
+	if ((k = reallocarray(rx->keys, rx->nkeys + 1, sizeof(*k))) == NULL)
+		return -1;
+	rx->keys = k;
+	k = &rx->keys[rx->nkeys];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->agent, agent, n);
+	k->key = *key;
+	k->mac = mac_ctx_new(key);
+	rx->nkeys++;
+	return 0;
+}
+
+/* The key for the agent id the (framed) message names; NULL if none. */
+static const struct tmsg_agent_key *
+agent_key(const struct tmsg_rx *rx, const uint8_t *data, size_t len)
+{
+	struct ibuf	 b;
+	char		 agent[TMSG_AGENT_MAX + 1];
+	size_t		 i;
+
+	ibuf_from_buffer(&b, data, len);
+	if (ibuf_skip(&b, TMSG_FIXED_HDR) == -1 ||
+	    tmsg_get_name(&b, agent, TMSG_AGENT_MAX) == -1)
+		return NULL;
+	for (i = 0; i < rx->nkeys; i++)
+		if (strcmp(rx->keys[i].agent, agent) == 0)
+			return &rx->keys[i];
+	return NULL;
+}
+
 void
 tmsg_rx_free(struct tmsg_rx *rx)
 {
+	size_t	 i;
+
+	for (i = 0; i < rx->nkeys; i++)
+		EVP_MAC_CTX_free(rx->keys[i].mac);
+	free(rx->keys);
+	rx->keys = NULL;
+	rx->nkeys = 0;
 	EVP_MAC_CTX_free(rx->mac);
 	rx->mac = NULL;
 	free(rx->agents);
@@ -631,10 +691,17 @@ enum tmsg_err
 tmsg_rx_decode(struct tmsg_rx *rx, const uint8_t *data, size_t len,
     struct tmsg *m)
 {
-	struct tmsg_replay	*r;
-	enum tmsg_err		 e;
+	const struct tmsg_agent_key	*k = NULL;
+	struct tmsg_replay		*r;
+	enum tmsg_err			 e;
 
-	e = parse(data, len, &rx->key, rx->mac, m);
+	if (rx->nkeys > 0 && len >= TMSG_MIN_SIZE &&
+	    (k = agent_key(rx, data, len)) == NULL)
+		e = TMSG_E_UNKNOWN_AGENT;
+	else if (k != NULL)
+		e = parse(data, len, &k->key, k->mac, m);
+	else
+		e = parse(data, len, &rx->key, rx->mac, m);
 	if (e == TMSG_OK) {
 		/* Table full: refuse the newcomer rather than forget one. */
 		if ((r = replay_find(rx, m->agent)) == NULL)
@@ -660,6 +727,7 @@ tmsg_err_str(enum tmsg_err e)
 		[TMSG_E_UNSIGNED] = "unsigned",
 		[TMSG_E_BAD_MAC] = "bad-mac",
 		[TMSG_E_REPLAYED] = "replayed",
+		[TMSG_E_UNKNOWN_AGENT] = "unknown-agent",
 		[TMSG_E_MALFORMED] = "malformed",
 	};
 

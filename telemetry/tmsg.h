@@ -175,6 +175,7 @@ enum tmsg_err {
 	TMSG_E_BAD_MAC,		/* forged, or signed with another key */
 	TMSG_E_REPLAYED,
 	TMSG_E_MALFORMED,
+	TMSG_E_UNKNOWN_AGENT,	/* per-agent keys: none for this agent id */
 	TMSG_E_MAX
 };
 
@@ -187,8 +188,17 @@ struct tmsg_replay {
 };
 
 /* The receiver: its key, the replay windows and the counters. */
+/* A key of its own for one agent id (tmsg_rx_agent_key). */
+struct tmsg_agent_key {
+	char			 agent[TMSG_AGENT_MAX + 1];
+	struct tmsg_key		 key;
+	struct evp_mac_ctx_st	*mac;
+};
+
 struct tmsg_rx {
 	struct tmsg_key		 key;
+	struct tmsg_agent_key	*keys;	/* nkeys > 0: only these, by agent */
+	size_t			 nkeys;
 	struct tmsg_replay	*agents;
 	size_t			 nagents;
 	uint16_t		 slots[TMSG_AGENT_SLOTS];	/* agent + 1 */
@@ -207,6 +217,8 @@ enum tmsg_err	 tmsg_parse(const uint8_t *, size_t, const struct tmsg_key *,
 		    struct tmsg *);
 void		 tmsg_rx_init(struct tmsg_rx *, const struct tmsg_key *);
 void		 tmsg_rx_free(struct tmsg_rx *);
+int		 tmsg_rx_agent_key(struct tmsg_rx *, const char *,
+		    const struct tmsg_key *);
 enum tmsg_err	 tmsg_rx_decode(struct tmsg_rx *, const uint8_t *, size_t,
 		    struct tmsg *);
 const char	*tmsg_err_str(enum tmsg_err);

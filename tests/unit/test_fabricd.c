@@ -463,6 +463,79 @@ test_probe_trials(void **state)
 	fx_free(x);
 }
 
+/* Endpoint keys: one shared file, or a key per agent (its name). */
+static void
+write_key(const char *path, const char *text)
+{
+	FILE	*f;
+
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_keys_per_agent(void **state)
+{
+	struct fx		*x = fx_new(0);
+	struct fab_endpoint	 e[2];
+	char			 k1[160], k2[160];
+	char			 nokey[] = "/nonexistent/fabricd-test.key";
+	struct tmsg_key		 key, key1, key2;
+	struct tmsg_rx		 rx;
+	struct tmsg		*m = calloc(1, sizeof(*m)), *got = calloc(1,
+				    sizeof(*got));
+	struct ibuf		*b = ibuf_dynamic(256, TMSG_MAX_SIZE);
+
+	(void)state;
+	snprintf(k1, sizeof(k1), "%s/leaf1.key", x->dir);
+	snprintf(k2, sizeof(k2), "%s/leaf2.key", x->dir);
+	write_key(k1, "7d1a0c0e5f9b2a3c4d5e6f708192a3b4\n");
+	write_key(k2, "0f1e2d3c4b5a69788796a5b4c3d2e1f0\n");
+	assert_int_equal(tmsg_key_load(&key1, k1), 0);
+	assert_int_equal(tmsg_key_load(&key2, k2), 0);
+	memset(e, 0, sizeof(e));
+	strcpy(e[0].name, "leaf1");
+	strcpy(e[1].name, "leaf2");
+	/* one file for both: shared */
+	e[0].hmac_key_file = e[1].hmac_key_file = k1;
+	assert_int_equal(fd_key_first(e, 2, "telemetry", &key), 1);
+	/* one each: by agent, leaf1's key signs for leaf1 alone */
+	e[1].hmac_key_file = k2;
+	assert_int_equal(fd_key_first(e, 2, "telemetry", &key), 0);
+	tmsg_rx_init(&rx, &key);
+	assert_int_equal(fd_keys_by_agent(e, 2, "telemetry", &rx), 0);
+	m->type = TMSG_T_LINK_SAMPLE;
+	m->seq = 1;
+	strcpy(m->agent, "leaf2");
+	assert_int_equal(tmsg_write(b, m, &key1), 0);
+	assert_int_equal(tmsg_rx_decode(&rx, ibuf_data(b), ibuf_size(b), got),
+	    TMSG_E_BAD_MAC);
+	ibuf_truncate(b, 0);
+	assert_int_equal(tmsg_write(b, m, &key2), 0);
+	assert_int_equal(tmsg_rx_decode(&rx, ibuf_data(b), ibuf_size(b), got),
+	    TMSG_OK);
+	tmsg_rx_free(&rx);
+	/* the same name twice, a key missing or unreadable: refused */
+	tmsg_rx_init(&rx, &key);
+	strcpy(e[1].name, "leaf1");
+	assert_int_equal(fd_keys_by_agent(e, 2, "telemetry", &rx), -1);
+	tmsg_rx_free(&rx);
+	e[1].hmac_key_file = NULL;
+	assert_int_equal(fd_key_first(e, 2, "telemetry", &key), -1);
+	e[1].hmac_key_file = nokey;
+	strcpy(e[1].name, "leaf2");
+	tmsg_rx_init(&rx, &key);
+	assert_int_equal(fd_keys_by_agent(e, 2, "telemetry", &rx), -1);
+	tmsg_rx_free(&rx);
+	ibuf_free(b);
+	free(m);
+	free(got);
+	unlink(k1);
+	unlink(k2);
+	fx_free(x);
+}
+
 #define JOBS "\"fabric:jobs\": {\"job\": [{\"name\": \"allreduce\", " \
 	"\"flow\": [{\"src\": \"h1\", \"dst\": \"h3\", " \
 	"\"dst-address\": \"10.1.3.11\", \"rate\": \"8G\"}, " \
@@ -750,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_moves_per_minute_limit),
 		cmocka_unit_test(test_probe_failure_zeroes_a_path),
 		cmocka_unit_test(test_probe_trials),
+		cmocka_unit_test(test_keys_per_agent),
 		cmocka_unit_test(test_pinned_jobs),
 		cmocka_unit_test(test_flowlet_marking),
 		cmocka_unit_test(test_link_holddown),

@@ -326,6 +326,71 @@ test_forged(void **state)
 	free(got);
 }
 
+/*
+ * A key per agent: a message is checked under the key of the agent id it
+ * names; another agent's key is a forgery, an id without a key is
+ * refused, and the shared key no longer counts.
+ */
+static void
+test_agent_keys(void **state)
+{
+	struct tmsg	*m = sample(1, 1), *got = calloc(1, sizeof(*got));
+	struct tmsg_key	 k2;
+	struct ibuf	*b;
+	struct tmsg_rx	 rx;
+	char		 id[TMSG_AGENT_MAX + 2];
+
+	keys();
+	assert_int_equal(tmsg_key_set(&k2, "spine1's own key, 32 octets...", 30),
+	    0);
+	tmsg_rx_init(&rx, &key);
+	assert_int_equal(tmsg_rx_agent_key(&rx, "leaf1", &other), 0);
+	assert_int_equal(tmsg_rx_agent_key(&rx, "spine1", &k2), 0);
+	assert_int_equal(tmsg_rx_agent_key(&rx, "leaf1", &k2), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(tmsg_rx_agent_key(&rx, "", &k2), -1);
+	assert_int_equal(errno, EINVAL);
+	memset(id, 'a', TMSG_AGENT_MAX);		/* the longest id fits */
+	id[TMSG_AGENT_MAX] = '\0';
+	assert_int_equal(tmsg_rx_agent_key(&rx, id, &k2), 0);
+	id[TMSG_AGENT_MAX] = 'a';			/* one octet more */
+	id[TMSG_AGENT_MAX + 1] = '\0';
+	assert_int_equal(tmsg_rx_agent_key(&rx, id, &k2), -1);
+	assert_int_equal(errno, EINVAL);
+	/* leaf1 under its own key */
+	b = encode(m, &other);
+	assert_int_equal(decode(&rx, b, got), TMSG_OK);
+	assert_string_equal(got->agent, "leaf1");
+	ibuf_free(b);
+	/* leaf1 under spine1's key, or the old shared key: forged */
+	m->seq = 2;
+	b = encode(m, &k2);
+	assert_int_equal(decode(&rx, b, got), TMSG_E_BAD_MAC);
+	ibuf_free(b);
+	b = encode(m, &key);
+	assert_int_equal(decode(&rx, b, got), TMSG_E_BAD_MAC);
+	ibuf_free(b);
+	/* spine1 under its key */
+	strcpy(m->agent, "spine1");
+	b = encode(m, &k2);
+	assert_int_equal(decode(&rx, b, got), TMSG_OK);
+	ibuf_free(b);
+	/* an id with no key, whatever it is signed with */
+	strcpy(m->agent, "leaf9");
+	b = encode(m, &key);
+	assert_int_equal(decode(&rx, b, got), TMSG_E_UNKNOWN_AGENT);
+	ibuf_free(b);
+	assert_int_equal(rx.accepted, 2);
+	assert_int_equal(rx.errors[TMSG_E_BAD_MAC], 2);
+	assert_int_equal(rx.errors[TMSG_E_UNKNOWN_AGENT], 1);
+	assert_string_equal(tmsg_err_str(TMSG_E_UNKNOWN_AGENT),
+	    "unknown-agent");
+	tmsg_rx_free(&rx);
+	assert_int_equal(rx.nkeys, 0);
+	free(m);
+	free(got);
+}
+
 static void
 test_replayed(void **state)
 {
@@ -526,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_bad_version),
 		cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_forged),
+		cmocka_unit_test(test_agent_keys),
 		cmocka_unit_test(test_replayed),
 		cmocka_unit_test(test_agents_full),
 		cmocka_unit_test(test_malformed),
