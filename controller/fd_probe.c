@@ -126,17 +126,16 @@ path_name(struct fabricd *d, const struct fd_pathstate *s, char *buf,
 	return buf;
 }
 
-/* Take s out (again); 1 if it was in. */
-static int
+/* Take s, which is in (or on trial), out. */
+static void
 path_out(struct fabricd *d, struct fd_pathstate *s, uint64_t now,
     const char *why)
 {
 	const struct fab_policy	*pol = &d->cfg->policy;
 	char			 name[256];
-	int			 was_in = !s->out;
 
 	/* a trial that passed and failed within FD_TRIAL_MS failed */
-	if (!s->out && !s->trial && s->trials > 0 && s->ok_ms != 0 &&
+	if (!s->trial && s->trials > 0 && s->ok_ms != 0 &&
 	    now - s->ok_ms < FD_TRIAL_MS)
 		s->trial = 1;
 	if (s->trial) {
@@ -145,7 +144,7 @@ path_out(struct fabricd *d, struct fd_pathstate *s, uint64_t now,
 		log_info("probe: %s: %s on trial: weight 0, next trial in "
 		    "%llu ms", path_name(d, s, name, sizeof(name)), why,
 		    (unsigned long long)s->retest_ms);
-	} else if (!s->out) {
+	} else {
 		if (s->retest_ms == 0 || (s->ok_ms != 0 && now - s->ok_ms >=
 		    pol->probe_retest_max_ms))
 			s->retest_ms = pol->probe_retest_ms;
@@ -153,11 +152,9 @@ path_out(struct fabricd *d, struct fd_pathstate *s, uint64_t now,
 		    path_name(d, s, name, sizeof(name)), why,
 		    (unsigned long long)s->retest_ms);
 	}
-	if (s->trial || !s->out)
-		s->out_ms = now;
+	s->out_ms = now;
 	s->out = 1;
 	s->trial = 0;
-	return was_in;
 }
 
 /* One report; 1 if a path's weight must change. */
@@ -193,14 +190,18 @@ fd_probe_report(struct fabricd *d, const struct tmsg_path *p, uint64_t now)
 		break;
 	case TMSG_PATH_FAILED:
 		/* on trial: the probe found it and failed it again */
-		if (!s->out)
-			changed = path_out(d, s, now, "FAILED");
+		if (!s->out) {
+			path_out(d, s, now, "FAILED");
+			changed = 1;
+		}
 		break;
 	default:	/* TMSG_PATH_UNSEEN: failed, and not reachable now */
 		if (s->trial)
 			break;	/* the probe has not found it yet */
-		if (!s->out)	/* a failure we did not see (fabricd restarted) */
-			changed = path_out(d, s, now, "failed and unseen");
+		if (!s->out) {	/* a failure we did not see (fabricd restarted) */
+			path_out(d, s, now, "failed and unseen");
+			changed = 1;
+		}
 		break;
 	}
 	s->probe = p->state;

@@ -263,8 +263,10 @@ void		 disc_start(struct fp *, struct fp_target *, uint64_t);
 void		 disc_tick(struct fp *, struct fp_target *, uint64_t);
 void		 disc_read(struct fp *, struct fp_target *, size_t);
 void		 disc_close(struct fp_target *);
-unsigned int	 disc_quoted_ttl(struct fp *, const uint8_t *, size_t,
-		    uint16_t);
+unsigned int	 disc_icmp_ttl(struct fp *, const uint8_t *,
+		    const struct net_icmp *, uint16_t);
+void		 disc_probe(struct fp *, struct ibuf *, int,
+		    const struct fp_path *, unsigned int, unsigned int);
 
 /* probe_retrace.c */
 void		 rt_start(struct fp *, struct fp_path *, uint64_t);

@@ -54,6 +54,22 @@ disc_start(struct fp *fp, struct fp_target *t, uint64_t now)
 	log_debug("discovery %s: %zu candidates", t->name, n);
 }
 
+/*
+ * One TTL-limited DISCOVER probe from fd for path p's port (discovery's
+ * candidates and re-traces alike); the round and TTL ride in its
+ * sequence number.  A failure is counted.
+ */
+void
+disc_probe(struct fp *fp, struct ibuf *b, int fd, const struct fp_path *p,
+    unsigned int round, unsigned int ttl)
+{
+	ibuf_truncate(b, 0);
+	if (fp_build(fp, b, p, PROBE_F_DISCOVER, FP_DISC_SEQ(round, ttl),
+	    FP_DISC_PAYLOAD) == -1 || net_send(fd, ibuf_data(b),
+	    ibuf_size(b), &p->t->addr, (int)ttl) == -1)
+		fp->send.send_errors++;
+}
+
 static void
 disc_send_round(struct fp *fp, struct fp_target *t)
 {
@@ -76,15 +92,28 @@ disc_send_round(struct fp *fp, struct fp_target *t)
 			if (d->cands[k].got[ttl] || (d->cands[k].reached &&
 			    ttl > d->cands[k].reached))
 				continue;
-			ibuf_truncate(b, 0);
-			if (fp_build(fp, b, &fake, PROBE_F_DISCOVER,
-			    FP_DISC_SEQ(d->round, ttl), FP_DISC_PAYLOAD) == -1 ||
-			    net_send(d->fds[k], ibuf_data(b), ibuf_size(b),
-			    &t->addr, (int)ttl) == -1)
-				fp->send.send_errors++;
+			disc_probe(fp, b, d->fds[k], &fake, d->round, ttl);
 		}
 	}
 	ibuf_free(b);
+}
+
+/*
+ * A discovery candidate's socket becomes a path's: its probes go out at
+ * TTL 64 (discovery's and re-traces' TTLs travel with each datagram).
+ * Under verbs the probes go over an RC QP whose flow label gives it this
+ * port (the same 5-tuple); the socket stays for re-traces.
+ */
+static int
+path_sock(int fd)
+{
+	int	 ttl = 64;
+
+	if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1) {
+		log_warn("IP_TTL");
+		return -1;
+	}
+	return 0;
 }
 
 static struct fp_path *
@@ -92,16 +121,9 @@ path_new(struct fp *fp, struct fp_target *t, const struct disc_path *dp,
     int fd, uint64_t now)
 {
 	struct fp_path	*p;
-	int		 ttl = 64;	/* discovery left its last TTL */
 
-	/*
-	 * Under verbs the probes go over an RC QP whose flow label gives it
-	 * this port (the same 5-tuple); the socket stays for re-traces.
-	 */
-	if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1) {
-		log_warn("IP_TTL");
+	if (path_sock(fd) == -1)
 		return NULL;
-	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_warn("calloc");
 		return NULL;
@@ -142,15 +164,13 @@ path_refound(struct fp *fp, struct fp_target *t, struct fp_path *p,
 	struct path_counters	 c;
 	uint64_t		 seq;
 	size_t			 k;
-	int			 ttl = 64;
 
 	if (!p->port_moved && (p->state != TMSG_PATH_UNSEEN || p->probation))
 		return;
 	for (k = 0; k < d->ncands; k++)
 		if (d->fds[k] != -1 && d->cands[k].sport == dp->sport)
 			break;
-	if (k == d->ncands ||
-	    setsockopt(d->fds[k], IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1)
+	if (k == d->ncands || path_sock(d->fds[k]) == -1)
 		return;
 	path_forget_inflight(&p->st);
 	close(p->fd);
@@ -351,14 +371,22 @@ disc_tick(struct fp *fp, struct fp_target *t, uint64_t now)
 	d->round_end_us = now + fp->conf.disc_wait_us;
 }
 
-/* Our probe, as the ICMP error quotes it: its TTL, or 0 if not ours. */
+/*
+ * A router's time-exceeded reply to our DISCOVER probe from port sport,
+ * as a socket's error queue gave it: the probe's TTL, or 0 if it is not
+ * one (another ICMP error, another port, not ours).
+ */
 unsigned int
-disc_quoted_ttl(struct fp *fp, const uint8_t *buf, size_t len, uint16_t sport)
+disc_icmp_ttl(struct fp *fp, const uint8_t *buf, const struct net_icmp *ic,
+    uint16_t sport)
 {
 	struct ibuf		 in;
 	struct probe_pkt	 p;
 
-	ibuf_from_buffer(&in, buf, len);
+	if (ic->origin != SO_EE_ORIGIN_ICMP || ic->type != ICMP_TIME_EXCEEDED ||
+	    ic->offender.sin_family != AF_INET)
+		return 0;
+	ibuf_from_buffer(&in, buf, ic->len);
 	/* a corrupted payload still names the probe: the header is whole */
 	if (probe_err_malformed(probe_parse(&in, &p, NULL)) ||
 	    p.seed != fp->seed ||
@@ -375,14 +403,9 @@ disc_read_errors(struct fp *fp, struct fp_target *t, size_t k)
 	struct disc_cand	*c = &t->disc.cands[k];
 	unsigned int		 ttl;
 
-	while (net_recv_err(t->disc.fds[k], buf, sizeof(buf), &ic) == 1) {
-		if (ic.origin != SO_EE_ORIGIN_ICMP ||
-		    ic.type != ICMP_TIME_EXCEEDED ||
-		    ic.offender.sin_family != AF_INET)
-			continue;
-		if ((ttl = disc_quoted_ttl(fp, buf, ic.len, c->sport)) != 0)
+	while (net_recv_err(t->disc.fds[k], buf, sizeof(buf), &ic) == 1)
+		if ((ttl = disc_icmp_ttl(fp, buf, &ic, c->sport)) != 0)
 			disc_hop(c, ttl, ic.offender.sin_addr.s_addr);
-	}
 }
 
 static void

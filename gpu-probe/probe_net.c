@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -55,19 +56,37 @@ soft_error(int e)
 	    e == EHOSTDOWN || e == EPROTO || e == EMSGSIZE;
 }
 
-/* Sends one datagram; ttl > 0 sets the IP TTL first.  0 or -1. */
+/*
+ * Sends one datagram; ttl > 0 is its IP TTL (ancillary data: the socket's
+ * own TTL is left as it is, for the datagrams after it).  0 or -1.
+ */
 int
 net_send(int fd, const void *buf, size_t len, const struct sockaddr_in *to,
     int ttl)
 {
-	if (ttl > 0 &&
-	    setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1)
-		return -1;
-	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
-	    sizeof(*to)) != -1)
+	union {
+		struct cmsghdr	 h;
+		uint8_t		 b[CMSG_SPACE(sizeof(int))];
+	}			 cb;
+	struct iovec		 iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr		 mh = { .msg_name = (void *)(uintptr_t)to,
+				    .msg_namelen = sizeof(*to),
+				    .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr		*c;
+
+	if (ttl > 0) {
+		memset(&cb, 0, sizeof(cb));
+		mh.msg_control = cb.b;
+		mh.msg_controllen = sizeof(cb.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_TTL;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &ttl, sizeof(ttl));
+	}
+	if (sendmsg(fd, &mh, 0) != -1)
 		return 0;
-	if (!soft_error(errno) || sendto(fd, buf, len, 0,
-	    (const struct sockaddr *)to, sizeof(*to)) == -1)
+	if (!soft_error(errno) || sendmsg(fd, &mh, 0) == -1)
 		return -1;
 	return 0;
 }

@@ -35,8 +35,6 @@
  */
 #include "config.h"
 
-#include <netinet/ip_icmp.h>
-#include <linux/errqueue.h>
 #include <string.h>
 
 #include "fabric_probe.h"
@@ -59,26 +57,15 @@ rt_send_round(struct fp *fp, struct fp_path *p)
 {
 	struct ibuf	*b;
 	unsigned int	 ttl, last;
-	int		 t64 = 64;
 
 	if ((b = ibuf_open(PROBE_PKT_MAX)) == NULL)
 		return;
 	/* only the via hops: routers limit ICMP, spend none on the leaves */
 	for (ttl = disc_via_ttls(&p->dp, &last); ttl <= last &&
-	    ttl <= fp->conf.max_ttl; ttl++) {
-		if (p->rt.got[ttl] || (p->rt.reached && ttl > p->rt.reached))
-			continue;
-		ibuf_truncate(b, 0);
-		if (fp_build(fp, b, p, PROBE_F_DISCOVER,
-		    FP_DISC_SEQ(p->rt_round, ttl), FP_DISC_PAYLOAD) == -1 ||
-		    net_send(p->fd, ibuf_data(b), ibuf_size(b), &p->t->addr,
-		    (int)ttl) == -1)
-			fp->send.send_errors++;
-	}
+	    ttl <= fp->conf.max_ttl; ttl++)
+		if (!p->rt.got[ttl] && (!p->rt.reached || ttl <= p->rt.reached))
+			disc_probe(fp, b, p->fd, p, p->rt_round, ttl);
 	ibuf_free(b);
-	/* the path's probes go out with the usual TTL again */
-	if (setsockopt(p->fd, IPPROTO_IP, IP_TTL, &t64, sizeof(t64)) == -1)
-		log_warn("IP_TTL");
 }
 
 /*
@@ -131,9 +118,7 @@ rt_icmp(struct fp *fp, struct fp_path *p, const uint8_t *buf,
 {
 	unsigned int	 ttl;
 
-	if (ic->origin != SO_EE_ORIGIN_ICMP || ic->type != ICMP_TIME_EXCEEDED ||
-	    ic->offender.sin_family != AF_INET ||
-	    (ttl = disc_quoted_ttl(fp, buf, ic->len, p->dp.sport)) == 0)
+	if ((ttl = disc_icmp_ttl(fp, buf, ic, p->dp.sport)) == 0)
 		return 0;
 	if (p->rt_active)
 		disc_hop(&p->rt, ttl, ic->offender.sin_addr.s_addr);
